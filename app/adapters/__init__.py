@@ -1,0 +1,1 @@
+"""Infrastructure behind the service ports: repositories, unit of work, audit, Excel, locks."""

@@ -1,0 +1,144 @@
+"""Audit log writer (mission C23).
+
+A session ``after_flush`` hook writes one row per insert/update/delete of every audited
+model (our ``Audited`` models plus FAB's User and Role) in the same transaction as the
+change: who (services.actor), when, what, before/after as JSON. Changes to audit rows
+themselves are refused here and, below us, by database triggers (see the migration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_appbuilder.security.sqla.models import Role, User
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from app.models import AuditLog
+from app.models.base import Audited, utcnow
+from app.services.actor import current_actor
+
+# FAB's own models: columns that are secrets or change on every login.
+_FAB_EXCLUDE = {
+    User: ("password", "last_login", "login_count", "fail_login_count", "changed_on",
+           "changed_by_fk", "created_on", "created_by_fk"),  # fmt: skip
+    Role: (),
+}
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised when code tries to update or delete an audit row."""
+
+
+def _audited(obj: object) -> bool:
+    return isinstance(obj, Audited) or type(obj) in _FAB_EXCLUDE
+
+
+def _excluded(obj: object) -> tuple[str, ...]:
+    return _FAB_EXCLUDE.get(type(obj), getattr(obj, "__audit_exclude__", ()))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _label(item: object) -> Any:
+    return getattr(item, "code", None) or getattr(item, "name", None) or str(item)
+
+
+def _snapshot(obj: object, state_attr: str) -> dict[str, Any]:
+    """Column values and many-to-many labels; ``state_attr`` 'new' or 'old' for history."""
+    state = inspect(obj)
+    skip = _excluded(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in skip:
+            continue
+        hist = state.attrs[attr.key].history
+        if state_attr == "old" and hist.deleted:
+            out[attr.key] = _json(hist.deleted[0])
+        else:
+            out[attr.key] = _json(getattr(obj, attr.key))
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or rel.key in skip:
+            continue
+        hist = state.attrs[rel.key].history
+        if state_attr == "old":
+            items = [*hist.unchanged, *hist.deleted]
+        else:
+            items = [*hist.unchanged, *hist.added]
+        out[rel.key] = sorted(str(_label(i)) for i in items)
+    return out
+
+
+def _changes(obj: object) -> tuple[dict, dict]:
+    before, after = _snapshot(obj, "old"), _snapshot(obj, "new")
+    changed = {k for k in after if before.get(k) != after.get(k)}
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def _entity(obj: object) -> tuple[str, str]:
+    state = inspect(obj)
+    ident = state.identity or ()
+    return type(obj).__name__, ",".join(str(i) for i in ident)
+
+
+def _row(action: str, entity: str, entity_id: str, before, after) -> dict[str, Any]:
+    actor = current_actor()
+    return {
+        "at": utcnow(), "actor_id": actor.id, "actor": actor.name, "ip": actor.ip,
+        "action": action, "entity": entity, "entity_id": entity_id,
+        "before": before, "after": after,
+    }  # fmt: skip
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly("the audit log is append-only")
+    # Remember deletes now: after the flush their identity is gone.
+    pending: list[dict[str, Any]] = []
+    session.info["audit_deleted"] = pending
+    for obj in session.deleted:
+        if _audited(obj):
+            entity, entity_id = _entity(obj)
+            pending.append(_row("delete", entity, entity_id, _snapshot(obj, "old"), None))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    rows = session.info.pop("audit_deleted", [])
+    for obj in session.new:
+        if _audited(obj):
+            entity, entity_id = _entity(obj)
+            rows.append(_row("create", entity, entity_id, None, _snapshot(obj, "new")))
+    for obj in session.dirty:
+        if _audited(obj) and obj not in session.deleted and session.is_modified(obj):
+            before, after = _changes(obj)
+            if after:
+                entity, entity_id = _entity(obj)
+                rows.append(_row("update", entity, entity_id, before, after))
+    if rows:
+        session.connection().execute(insert(AuditLog.__table__), rows)
+
+
+def record_event(session: Session, action: str, entity: str | None = None,
+                 entity_id: str | None = None, detail: dict | None = None) -> None:  # fmt: skip
+    """Write a non-data event (login ok/failed, logout) in the current transaction."""
+    session.connection().execute(
+        insert(AuditLog.__table__), [_row(action, entity, entity_id, None, detail)]
+    )
+
+
+def install(session_class: type[Session] = Session) -> None:
+    """Attach the audit hooks to every session of ``session_class`` (idempotent)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)

@@ -1,0 +1,157 @@
+"""Commands: ``python run.py <command>`` and ``flask dms <command>`` are the same commands.
+
+init · sync-roles · user add · serve · scheduler · demo load
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from app.config import ROOT
+from app.domain.errors import DomainError
+from app.services.actor import Actor, acting_as
+
+dms_group = AppGroup("dms", help="Dealer management platform commands.")
+CLI_ACTOR = Actor(None, "cli")
+
+
+def _uow():
+    from app.adapters.unit_of_work import SqlUnitOfWork
+    from app.extensions import db
+
+    return SqlUnitOfWork(db.session, current_app.extensions["dms_roles"])
+
+
+def _fail(error: DomainError) -> None:
+    details = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+    raise click.ClickException(error.message + (f" ({details})" if details else ""))
+
+
+def _ensure_admin(demo: bool) -> None:
+    from app.services.users import NewUser, create_user
+
+    cfg = current_app.config
+    username = cfg["DMS_ADMIN_USER"]
+    if current_app.appbuilder.sm.find_user(username=username):
+        click.echo(f"admin user {username!r} exists; password unchanged")
+        return
+    password = cfg["DMS_ADMIN_PASSWORD"] or (cfg["DMS_DEMO_PASSWORD"] if demo else None)
+    created = create_user(_uow(), NewUser(username=username, roles=("Admin",), password=password))
+    if created.password:
+        click.echo(f"created admin user {username!r} with password: {created.password}")
+        click.echo("  (shown once: store it now, or set DMS_ADMIN_PASSWORD before the first init)")
+    else:
+        click.echo(f"created admin user {username!r}")
+
+
+@dms_group.command("init")
+@click.option("--demo", is_flag=True, help="Also load demo regions, dealers and one user per role.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Migrate the database to head, sync roles, create the admin user."""
+    from flask_migrate import upgrade
+
+    from app.web.roles_sync import sync_roles
+
+    demo = demo or current_app.config["DMS_DEMO"]
+    with acting_as(CLI_ACTOR):
+        upgrade(directory=str(ROOT / "migrations"))
+        summary = sync_roles(current_app.appbuilder, current_app.extensions["dms_roles"])
+        click.echo("roles: " + ", ".join(f"{k} ({v})" for k, v in summary.items()))
+        try:
+            _ensure_admin(demo)
+            if demo:
+                _load_demo()
+        except DomainError as error:
+            _fail(error)
+
+
+def _load_demo() -> None:
+    from app.adapters.demo_data import load_demo
+
+    report = load_demo(_uow(), ROOT / "seed_templates" / "fmcg" / "demo.yaml",
+                       current_app.config["DMS_DEMO_PASSWORD"])  # fmt: skip
+    click.echo(f"demo data: {report}")
+
+
+@dms_group.command("sync-roles")
+@with_appcontext
+def sync_roles_command() -> None:
+    """Create missing permissions and give each role exactly what roles.yaml grants."""
+    from app.web.roles_sync import sync_roles
+
+    with acting_as(CLI_ACTOR):
+        summary = sync_roles(current_app.appbuilder, current_app.extensions["dms_roles"])
+    click.echo("roles: " + ", ".join(f"{k} ({v})" for k, v in summary.items()))
+
+
+@dms_group.group("user")
+def user_group() -> None:
+    """Manage users from the shell."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="Role name (repeatable).")
+@click.option("--region", "regions", multiple=True, help="Region code (regional roles; repeatable).")
+@click.option("--dealer", "dealers", multiple=True,
+              help="Dealer code: the company of a dealer user, or a sales rep's dealer (repeatable).")  # fmt: skip
+@click.option("--password", default=None, help="Initial password; generated and printed when omitted.")
+@click.option("--email", default="", help="E-mail address.")
+@with_appcontext
+def user_add_command(username, roles, regions, dealers, password, email) -> None:
+    """Create USERNAME with its role(s) and data scope."""
+    from app.services.users import NewUser, create_user
+
+    req = NewUser(username=username, roles=tuple(roles), regions=tuple(regions),
+                  dealers=tuple(dealers), password=password, email=email)  # fmt: skip
+    with acting_as(CLI_ACTOR):
+        try:
+            created = create_user(_uow(), req)
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"created user {created.username!r} (id {created.id})")
+    if created.password:
+        click.echo(f"password: {created.password}")
+
+
+@dms_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--debug", is_flag=True, help="Flask's development server with reloader (never in production).")
+def serve_command(host: str, port: int, workers: int, debug: bool) -> None:
+    """Serve the web app with gunicorn; also start the scheduler unless DMS_SCHEDULER=off."""
+    from app.config import load_config
+
+    scheduler = None
+    if load_config()["DMS_SCHEDULER"]:
+        scheduler = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "scheduler"])
+    try:
+        if debug:
+            from app import create_app
+
+            create_app().run(host=host, port=port, debug=True, use_reloader=False)
+        else:
+            from app.web.wsgi_server import run_gunicorn
+
+            run_gunicorn(host, port, workers)
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=10)
+
+
+@dms_group.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the job scheduler; a second one waits on standby and takes over if this one dies."""
+    from app.jobs.scheduler import run_scheduler
+
+    run_scheduler(current_app._get_current_object(), holder=f"{os.uname().nodename}:{os.getpid()}")

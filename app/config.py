@@ -1,0 +1,116 @@
+"""Every setting of the platform, read from the environment with safe defaults.
+
+Each ``DMS_*`` / well-known variable is documented in README.md ("Configuration").
+``load_config()`` returns a plain dict that ``create_app`` puts into ``app.config``;
+tests pass overrides on top of it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SUPPORTED_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one line a person can act on."""
+
+
+def instance_dir() -> Path:
+    """Folder for the SQLite file, the generated secret key and uploads."""
+    path = Path(os.environ.get("DMS_INSTANCE_DIR", ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(raw: str | None = None) -> str:
+    """Normalise ``DATABASE_URL``; refuse schemes we do not support."""
+    url = raw if raw is not None else os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{instance_dir() / 'dms.db'}"
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL has unsupported scheme {scheme!r}: "
+            "use sqlite:///path/to/file.db or postgresql://user:pass@host/db"
+        )
+    return f"{SUPPORTED_SCHEMES[scheme.lower()]}://{rest}"
+
+
+def secret_key() -> str:
+    """``SECRET_KEY`` from the environment, else generated once into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config() -> dict:
+    """All settings as a dict; raises ConfigError on a bad value."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SECRET_KEY": secret_key(),
+        "APP_NAME": "DMS",
+        # Flask-AppBuilder
+        "AUTH_TYPE": 1,  # AUTH_DB
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "FAB_UPDATE_PERMS": False,  # permissions are synced by `init` / `sync-roles`
+        "FAB_CREATE_DB": False,  # tables come from Alembic migrations
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_ADD_SECURITY_API": False,
+        "FAB_API_MAX_PAGE_SIZE": 100,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,
+        "AUTH_RATE_LIMITED": True,
+        "AUTH_RATE_LIMIT": os.environ.get("DMS_LOGIN_RATE_LIMIT", "10 per minute"),
+        "DMS_API_LOGIN_RATE_LIMIT": os.environ.get("DMS_API_LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(os.environ.get("DMS_JWT_MINUTES", "60"))),
+        # Languages: zh_CN first and default (FAB's own catalog is "zh"; see app/web/i18n.py)
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DMS_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "DMS_TIMEZONE": os.environ.get("DMS_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": {
+            "zh_CN": {"flag": "cn", "name": "中文"},
+            "en": {"flag": "gb", "name": "English"},
+        },
+        # Security
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("DMS_COOKIE_SECURE", False),
+        "DMS_FORCE_HTTPS": _flag("DMS_FORCE_HTTPS", False),
+        # Platform
+        "DMS_SCHEDULER": _flag("DMS_SCHEDULER", True),
+        "DMS_DEMO": _flag("DMS_DEMO", False),
+        "DMS_ADMIN_USER": os.environ.get("DMS_ADMIN_USER", "admin"),
+        "DMS_ADMIN_PASSWORD": os.environ.get("DMS_ADMIN_PASSWORD", ""),
+        "DMS_DEMO_PASSWORD": os.environ.get("DMS_DEMO_PASSWORD", "demo12345"),
+        "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
+        "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
+    }

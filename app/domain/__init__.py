@@ -1,0 +1,1 @@
+"""Pure business rules: value objects, policies and errors. Standard library only."""

@@ -1,0 +1,1 @@
+"""The generic BPMN engine around SpiffWorkflow (Workflow engine issue)."""

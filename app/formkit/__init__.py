@@ -1,0 +1,1 @@
+"""JSON-Schema forms: loading, validation and rendering (Forms issue)."""

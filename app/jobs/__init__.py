@@ -1,0 +1,1 @@
+"""Scheduled jobs (APScheduler). Each job opens an app context and calls one service."""

@@ -1,0 +1,71 @@
+"""The one active scheduler (mission C25).
+
+``run_scheduler`` loops: try to take the database lock; while holding it, run an
+APScheduler ``BackgroundScheduler`` with every registered job and renew the lock; if
+the lock is lost, stop the jobs and go back to standby. Tests call jobs directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from app.adapters.scheduler_lock import lock_for
+
+log = logging.getLogger(__name__)
+
+# (job id, function taking the app, trigger kwargs). Later issues append their jobs here.
+JOBS: list[tuple[str, object, dict]] = []
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """A scheduler with every job in JOBS, each wrapped in an app context."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    for job_id, func, trigger in JOBS:
+
+        def run(func=func):
+            with app.app_context():
+                func(app)
+
+        scheduler.add_job(run, id=job_id, coalesce=True, max_instances=1, **trigger)
+    return scheduler
+
+
+def run_scheduler(app: Flask, holder: str, stop: threading.Event | None = None) -> None:
+    """Lead or stand by until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with app.app_context():
+        from app.extensions import db
+
+        engine = db.engine
+    ttl = app.config["DMS_SCHEDULER_LOCK_TTL"]
+    lock = lock_for(engine, ttl_seconds=ttl)
+    if hasattr(lock, "holder"):
+        lock.holder = holder
+    scheduler = None
+    interval = max(1.0, ttl / 3)
+    try:
+        while not stop.is_set():
+            leading = lock.heartbeat() if scheduler else lock.acquire()
+            if leading and scheduler is None:
+                log.info("scheduler %s: active", holder)
+                scheduler = build_scheduler(app)
+                scheduler.start()
+            elif not leading and scheduler is not None:
+                log.warning("scheduler %s: lost the lock, standing by", holder)
+                scheduler.shutdown(wait=False)
+                scheduler = None
+            elif not leading:
+                log.info("scheduler %s: standby", holder)
+            stop.wait(interval)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        lock.release()

@@ -1,0 +1,12 @@
+"""SQLAlchemy 2.x models on Flask-AppBuilder's declarative ``Model``.
+
+Importing this package registers every table on ``Model.metadata`` (used by Alembic).
+"""
+
+from app.models.audit import AuditLog
+from app.models.dealer import Dealer
+from app.models.region import Region
+from app.models.scheduler_lock import SchedulerLock
+from app.models.user_scope import UserScope
+
+__all__ = ["AuditLog", "Dealer", "Region", "SchedulerLock", "UserScope"]

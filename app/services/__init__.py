@@ -1,0 +1,1 @@
+"""Use cases, one transaction each. They import domain and ports, never Flask."""

@@ -1,0 +1,55 @@
+"""The web layer: Flask-AppBuilder pages and APIs, security, data scope, languages.
+
+``register_views`` is the one place where the whole HTTP surface is registered.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_appbuilder.api import BaseApi
+from flask_babel import lazy_gettext as _l
+
+from app.services.actor import Actor
+
+
+def register_views(appbuilder) -> None:
+    """Register every page and API of the application (local imports keep startup lean)."""
+    from app.web.api.admin import AuditLogApi
+    from app.web.api.master_data import DealerApi, RegionApi
+    from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.master_data import DealerView, RegionView
+
+    category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
+    appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-sitemap", **category)
+    appbuilder.add_view(DealerView, "Dealers", label=_l("Dealers"), icon="fa-store", **category)
+
+    admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
+    appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list", **admin)
+
+    appbuilder.add_api(RegionApi)
+    appbuilder.add_api(DealerApi)
+    appbuilder.add_api(AuditLogApi)
+
+
+def api_blueprints(appbuilder) -> list:
+    """Blueprints of all REST APIs (JWT-authenticated, so exempt from CSRF)."""
+    return [v.blueprint for v in appbuilder.baseviews if isinstance(v, BaseApi)]
+
+
+def request_actor() -> Actor | None:
+    """The actor of the current request: the logged-in user (session or JWT)."""
+    from flask import has_request_context
+    from flask_jwt_extended import get_current_user
+
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        try:
+            user = get_current_user()
+        except RuntimeError:
+            user = None
+    if user is not None and getattr(user, "is_authenticated", True) and getattr(user, "id", None):
+        return Actor(user.id, user.username, request.remote_addr)
+    return Actor(None, "anonymous", request.remote_addr)

@@ -1,0 +1,1 @@
+"""REST APIs (FAB ModelRestApi), JWT only, scoped, with domain errors mapped to JSON."""

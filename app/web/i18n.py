@@ -1,0 +1,40 @@
+"""Languages (mission C24): zh_CN default, en; the choice is remembered per user.
+
+FAB ships its catalog as ``zh`` and puts its folder first; Flask-Babel merges ours
+(app/translations) on top, so our zh_CN strings and FAB's fill-ins both apply.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user, user_logged_in
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import UserScope
+
+
+def _remember_choice(response):
+    """After ``/lang/<locale>``, store the choice on the user's scope row."""
+    if request.endpoint == "LocaleView.index" and current_user.is_authenticated:
+        locale = session.get("locale")
+        scope = db.session.scalar(select(UserScope).where(UserScope.user_id == current_user.id))
+        if scope is None:
+            scope = UserScope(user_id=current_user.id)
+            db.session.add(scope)
+        if scope.locale != locale:
+            scope.locale = locale
+            db.session.commit()
+    return response
+
+
+def _restore_choice(sender, user, **extra):
+    locale = db.session.scalar(select(UserScope.locale).where(UserScope.user_id == user.id))
+    if locale:
+        session["locale"] = locale
+
+
+def init_i18n(app: Flask) -> None:
+    """Register the per-user language hooks."""
+    app.after_request(_remember_choice)
+    user_logged_in.connect(_restore_choice, app)

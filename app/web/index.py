@@ -1,0 +1,49 @@
+"""Home page: who you are, what you may see, and counts within your data scope."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_appbuilder import IndexView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.adapters.scope_sql import scope_clause
+from app.extensions import db
+from app.models import Dealer, Region
+from app.web.scope import current_scope
+
+
+def _scope_text(scope) -> str:
+    if scope.unrestricted:
+        return _("all data")
+    if scope.is_empty:
+        return _("no data")
+    parts = []
+    if scope.region_paths:
+        parts.append(_("regions %(paths)s", paths=", ".join(sorted(scope.region_paths))))
+    if scope.dealer_ids:
+        parts.append(_("%(n)d dealer(s)", n=len(scope.dealer_ids)))
+    return "; ".join(parts)
+
+
+class DmsIndexView(IndexView):
+    index_template = "dms_index.html"
+
+    @expose("/")
+    def index(self):
+        if not current_user.is_authenticated:
+            return self.render_template(self.index_template, roles=[], cards=[], scope_text="")
+        scope = current_scope()
+        dealers = db.session.scalar(select(func.count(Dealer.id)).where(scope_clause(Dealer, scope)))
+        regions = db.session.scalar(select(func.count(Region.id)))
+        cards = [
+            {"title": _("Dealers"), "value": dealers, "href": url_for("DealerView.list")},
+            {"title": _("Regions"), "value": regions, "href": url_for("RegionView.list")},
+        ]
+        return self.render_template(
+            self.index_template,
+            roles=[r.name for r in current_user.roles],
+            cards=cards,
+            scope_text=_scope_text(scope),
+        )

@@ -1,0 +1,37 @@
+"""Pages for regions and dealers."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models import Dealer, Region
+from app.web.hooks import DealerHooks, RegionHooks
+from app.web.labels import LABELS
+from app.web.scope import SCOPE_FILTERS
+from app.web.views.base import DmsModelView
+
+
+class RegionView(RegionHooks, DmsModelView):
+    datamodel = SQLAInterface(Region)
+    class_permission_name = "Region"
+    base_filters = []  # the region tree is reference data every role may read
+    list_columns = ["code", "name", "name_en", "parent", "path"]
+    show_columns = ["code", "name", "name_en", "parent", "path", "created_at", "updated_at"]
+    add_columns = edit_columns = ["code", "name", "name_en", "parent"]
+    search_columns = ["code", "name", "name_en", "path"]
+    order_columns = ["code", "name", "path"]
+    base_order = ("path", "asc")
+    label_columns = LABELS
+
+
+class DealerView(DealerHooks, DmsModelView):
+    datamodel = SQLAInterface(Dealer)
+    class_permission_name = "Dealer"
+    list_columns = ["code", "name", "region", "status"]
+    show_columns = ["code", "name", "region", "status", "created_at", "updated_at"]
+    add_columns = edit_columns = ["code", "name", "region", "status"]
+    search_columns = ["code", "name", "region", "status"]
+    order_columns = ["code", "name", "status"]
+    base_order = ("code", "asc")
+    label_columns = LABELS
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"region": SCOPE_FILTERS}

@@ -1,0 +1,33 @@
+"""Serve the app with gunicorn (a production WSGI server) from ``run.py serve``."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class DmsGunicorn(BaseApplication):
+    def __init__(self, options: dict) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from app import create_app
+
+        return create_app()
+
+
+def run_gunicorn(host: str, port: int, workers: int) -> None:
+    """Block serving on host:port with ``workers`` processes."""
+    DmsGunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": max(1, workers),
+            "accesslog": "-",
+            "timeout": 60,
+            "preload_app": False,
+        }
+    ).run()
