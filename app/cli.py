@@ -75,8 +75,9 @@ def init_command(demo: bool) -> None:
 def _load_demo() -> None:
     from app.adapters.demo_data import load_demo
 
-    report = load_demo(_uow(), ROOT / "seed_templates" / "fmcg" / "demo.yaml",
-                       current_app.config["DMS_DEMO_PASSWORD"])  # fmt: skip
+    report = load_demo(
+        _uow(), ROOT / "seed_templates" / "fmcg" / "demo.yaml", current_app.config["DMS_DEMO_PASSWORD"]
+    )
     click.echo(f"demo data: {report}")
 
 
@@ -100,8 +101,12 @@ def user_group() -> None:
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="Role name (repeatable).")
 @click.option("--region", "regions", multiple=True, help="Region code (regional roles; repeatable).")
-@click.option("--dealer", "dealers", multiple=True,
-              help="Dealer code: the company of a dealer user, or a sales rep's dealer (repeatable).")  # fmt: skip
+@click.option(
+    "--dealer",
+    "dealers",
+    multiple=True,
+    help="Dealer code: the company of a dealer user, or a sales rep's dealer (repeatable).",
+)
 @click.option("--password", default=None, help="Initial password; generated and printed when omitted.")
 @click.option("--email", default="", help="E-mail address.")
 @with_appcontext
@@ -109,8 +114,14 @@ def user_add_command(username, roles, regions, dealers, password, email) -> None
     """Create USERNAME with its role(s) and data scope."""
     from app.services.users import NewUser, create_user
 
-    req = NewUser(username=username, roles=tuple(roles), regions=tuple(regions),
-                  dealers=tuple(dealers), password=password, email=email)  # fmt: skip
+    req = NewUser(
+        username=username,
+        roles=tuple(roles),
+        regions=tuple(regions),
+        dealers=tuple(dealers),
+        password=password,
+        email=email,
+    )
     with acting_as(CLI_ACTOR):
         try:
             created = create_user(_uow(), req)
@@ -132,14 +143,14 @@ def serve_command(host: str, port: int, workers: int, debug: bool) -> None:
 
     scheduler = None
     if load_config()["DMS_SCHEDULER"]:
-        scheduler = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "scheduler"])
+        scheduler = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "scheduler"])  # noqa: S603
     try:
         if debug:
             from app import create_app
 
             create_app().run(host=host, port=port, debug=True, use_reloader=False)
         else:
-            from app.web.wsgi_server import run_gunicorn
+            from app.wsgi import run_gunicorn
 
             run_gunicorn(host, port, workers)
     finally:

@@ -22,8 +22,16 @@ from app.services.actor import current_actor
 
 # FAB's own models: columns that are secrets or change on every login.
 _FAB_EXCLUDE = {
-    User: ("password", "last_login", "login_count", "fail_login_count", "changed_on",
-           "changed_by_fk", "created_on", "created_by_fk"),  # fmt: skip
+    User: (
+        "password",
+        "last_login",
+        "login_count",
+        "fail_login_count",
+        "changed_on",
+        "changed_by_fk",
+        "created_on",
+        "created_by_fk",
+    ),
     Role: (),
 }
 
@@ -71,10 +79,8 @@ def _snapshot(obj: object, state_attr: str) -> dict[str, Any]:
         if rel.secondary is None or rel.key in skip:
             continue
         hist = state.attrs[rel.key].history
-        if state_attr == "old":
-            items = [*hist.unchanged, *hist.deleted]
-        else:
-            items = [*hist.unchanged, *hist.added]
+        changed = hist.deleted if state_attr == "old" else hist.added
+        items = [*hist.unchanged, *changed]
         out[rel.key] = sorted(str(_label(i)) for i in items)
     return out
 
@@ -94,10 +100,16 @@ def _entity(obj: object) -> tuple[str, str]:
 def _row(action: str, entity: str, entity_id: str, before, after) -> dict[str, Any]:
     actor = current_actor()
     return {
-        "at": utcnow(), "actor_id": actor.id, "actor": actor.name, "ip": actor.ip,
-        "action": action, "entity": entity, "entity_id": entity_id,
-        "before": before, "after": after,
-    }  # fmt: skip
+        "at": utcnow(),
+        "actor_id": actor.id,
+        "actor": actor.name,
+        "ip": actor.ip,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    }
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
@@ -129,12 +141,15 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditLog.__table__), rows)
 
 
-def record_event(session: Session, action: str, entity: str | None = None,
-                 entity_id: str | None = None, detail: dict | None = None) -> None:  # fmt: skip
+def record_event(
+    session: Session,
+    action: str,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    detail: dict | None = None,
+) -> None:
     """Write a non-data event (login ok/failed, logout) in the current transaction."""
-    session.connection().execute(
-        insert(AuditLog.__table__), [_row(action, entity, entity_id, None, detail)]
-    )
+    session.connection().execute(insert(AuditLog.__table__), [_row(action, entity, entity_id, None, detail)])
 
 
 def install(session_class: type[Session] = Session) -> None:

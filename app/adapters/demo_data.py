@@ -33,7 +33,9 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
             if row.get("parent"):
                 parent = session.scalar(select(Region).where(Region.code == row["parent"]))
                 if parent is None:
-                    raise ValidationFailed(f"{path.name}: region {row['code']}: unknown parent {row['parent']}")
+                    raise ValidationFailed(
+                        f"{path.name}: region {row['code']}: unknown parent {row['parent']}"
+                    )
             region = Region(code=row["code"], name=row["name"], name_en=row.get("name_en"), parent=parent)
             apply_region_path(session, region, None)
             session.add(region)
@@ -53,9 +55,15 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
     for row in data.get("users", []):
         if uow.users.username_taken(row["username"]):
             continue
-        create_user(uow, NewUser(
-            username=row["username"], roles=tuple(row["roles"]), regions=tuple(row.get("regions", ())),
-            dealers=tuple(row.get("dealers", ())), password=password,
-        ))  # fmt: skip
+        create_user(
+            uow,
+            NewUser(
+                username=row["username"],
+                roles=tuple(row["roles"]),
+                regions=tuple(row.get("regions", ())),
+                dealers=tuple(row.get("dealers", ())),
+                password=password,
+            ),
+        )
         created["users"] += 1
     return created

@@ -20,8 +20,9 @@ class SqlUserRepository:
     def username_taken(self, username: str) -> bool:
         return self.session.scalar(select(User.id).where(User.username == username)) is not None
 
-    def add(self, username, password, roles, email, first_name, last_name,
-            region_ids, dealer_ids, company_id) -> int:  # fmt: skip
+    def add(
+        self, username, password, roles, email, first_name, last_name, region_ids, dealer_ids, company_id
+    ) -> int:
         role_rows = self.session.scalars(select(Role).where(Role.name.in_(roles))).all()
         user = User(
             username=username,

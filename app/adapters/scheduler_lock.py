@@ -30,8 +30,9 @@ def holder_name() -> str:
 class SqliteRowLock:
     """Lock row with heartbeat; ``acquire`` and ``heartbeat`` return whether we hold it."""
 
-    def __init__(self, engine: Engine, name: str = "scheduler", ttl_seconds: int = 30,
-                 holder: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, engine: Engine, name: str = "scheduler", ttl_seconds: int = 30, holder: str | None = None
+    ) -> None:
         self.engine, self.name, self.ttl = engine, name, timedelta(seconds=ttl_seconds)
         self.holder = holder or holder_name()
 
@@ -60,7 +61,9 @@ class SqliteRowLock:
     def release(self) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
-                delete(SchedulerLock).where(SchedulerLock.name == self.name, SchedulerLock.holder == self.holder)
+                delete(SchedulerLock).where(
+                    SchedulerLock.name == self.name, SchedulerLock.holder == self.holder
+                )
             )
 
 

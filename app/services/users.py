@@ -65,9 +65,7 @@ def create_user(uow: UnitOfWork, req: NewUser) -> CreatedUser:
     if password is None:
         password = generated = secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            "password too short", {"password": f"at least {MIN_PASSWORD} characters"}
-        )
+        raise ValidationFailed("password too short", {"password": f"at least {MIN_PASSWORD} characters"})
     with uow:
         unknown = [r for r in req.roles if not uow.roles.exists(r)]
         if unknown:

@@ -7,10 +7,26 @@ roles.yaml grants these per view name (e.g. ``Dealer: [read, write]``).
 READ, WRITE = "read", "write"
 
 RW_METHOD_PERMISSIONS = {
-    "get": READ, "get_list": READ, "info": READ, "list": READ, "show": READ,
-    "download": READ, "api": READ, "api_read": READ, "api_get": READ, "api_column_add": READ,
-    "api_column_edit": READ, "api_readvalues": READ,
-    "post": WRITE, "put": WRITE, "delete": WRITE, "add": WRITE, "edit": WRITE,
-    "action": WRITE, "action_post": WRITE, "api_create": WRITE, "api_update": WRITE,
+    "get": READ,
+    "get_list": READ,
+    "info": READ,
+    "list": READ,
+    "show": READ,
+    "download": READ,
+    "api": READ,
+    "api_read": READ,
+    "api_get": READ,
+    "api_column_add": READ,
+    "api_column_edit": READ,
+    "api_readvalues": READ,
+    "post": WRITE,
+    "put": WRITE,
+    "delete": WRITE,
+    "add": WRITE,
+    "edit": WRITE,
+    "action": WRITE,
+    "action_post": WRITE,
+    "api_create": WRITE,
+    "api_update": WRITE,
     "api_delete": WRITE,
-}  # fmt: skip
+}

@@ -40,10 +40,13 @@ def sync_roles(appbuilder, roles: dict[str, RoleDefinition]) -> dict[str, int]:
             wanted = [
                 pvm
                 for pvm in all_pvms
-                if pvm.view_menu and pvm.permission
-                and any(rx.fullmatch(pvm.view_menu.name) and pvm.permission.name in names
-                        for rx, names in patterns)
-            ]  # fmt: skip
+                if pvm.view_menu
+                and pvm.permission
+                and any(
+                    rx.fullmatch(pvm.view_menu.name) and pvm.permission.name in names
+                    for rx, names in patterns
+                )
+            ]
         role.permissions = wanted
         summary[name] = len(wanted)
     sm.session.commit()

@@ -61,9 +61,11 @@ def check_related_in_scope(related: object | None, field: str) -> None:
     if related is None:
         return
     model = type(related)
-    found = db.session.query(model.id).filter(
-        model.id == related.id, scope_clause(model, current_scope())
-    ).first()
+    found = (
+        db.session.query(model.id)
+        .filter(model.id == related.id, scope_clause(model, current_scope()))
+        .first()
+    )
     if found is None:
         raise NotFound(f"{field}: no such record", {field: "not found"})
 
