@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from app.adapters.scope_sql import scope_clause
 from app.adapters.unit_of_work import SqlUnitOfWork
-from app.domain.errors import NotFound
+from app.domain.errors import ValidationFailed
 from app.domain.scope import NOTHING, DataScope
 from app.extensions import db
 from app.services.scope import scope_of_user
@@ -67,7 +67,7 @@ def check_related_in_scope(related: object | None, field: str) -> None:
         .first()
     )
     if found is None:
-        raise NotFound(f"{field}: no such record", {field: "not found"})
+        raise ValidationFailed(f"{field}: no such record in your data scope", {field: "not found"})
 
 
 class ScopedViewMixin:
