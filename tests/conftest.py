@@ -107,7 +107,17 @@ def api_token(client, username: str, password: str = PASSWORD) -> str:
 def tokens(app):
     """Access tokens for the admin and each test-world user."""
     client = app.test_client()
-    users = ["consultant", "exec", "rm_east", "rm_sh", "rep", "finance", "warehouse", "dealer_sh1", "dealer_gd1"]
+    users = [
+        "consultant",
+        "exec",
+        "rm_east",
+        "rm_sh",
+        "rep",
+        "finance",
+        "warehouse",
+        "dealer_sh1",
+        "dealer_gd1",
+    ]
     result = {u: api_token(client, u) for u in users}
     result["admin"] = api_token(client, "admin", ADMIN_PASSWORD)
     return result
@@ -130,6 +140,10 @@ def web_login(client, username: str, password: str = PASSWORD):
     page = client.get("/login/")
     return client.post(
         "/login/",
-        data={"username": username, "password": password, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
         follow_redirects=False,
     )

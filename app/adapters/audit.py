@@ -92,8 +92,7 @@ def _changes(obj: object) -> tuple[dict, dict]:
 
 
 def _entity(obj: object) -> tuple[str, str]:
-    state = inspect(obj)
-    ident = state.identity or ()
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)
     return type(obj).__name__, ",".join(str(i) for i in ident)
 
 

@@ -1,7 +1,8 @@
 """Languages (mission C24): zh_CN default, en; the choice is remembered per user.
 
 FAB ships its catalog as ``zh`` and puts its folder first; Flask-Babel merges ours
-(app/translations) on top, so our zh_CN strings and FAB's fill-ins both apply.
+(app/translations) on top. Ours is stored as ``zh`` too: Babel parses ``zh_CN`` as
+``zh_Hans_CN``, for which gettext finds a ``zh`` folder but not a ``zh_CN`` one.
 """
 
 from __future__ import annotations

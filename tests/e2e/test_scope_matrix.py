@@ -9,13 +9,17 @@ from tests.conftest import auth, csrf_token, web_login
 
 ALL = {"D-SH-1", "D-SH-2", "D-JS-1", "D-GD-1"}
 VISIBLE = {
-    "admin": ALL, "consultant": ALL, "exec": ALL, "finance": ALL, "warehouse": ALL,
+    "admin": ALL,
+    "consultant": ALL,
+    "exec": ALL,
+    "finance": ALL,
+    "warehouse": ALL,
     "rm_east": {"D-SH-1", "D-SH-2", "D-JS-1"},
     "rm_sh": {"D-SH-1", "D-SH-2"},
     "rep": {"D-SH-1", "D-GD-1"},
     "dealer_sh1": {"D-SH-1"},
     "dealer_gd1": {"D-GD-1"},
-}  # fmt: skip
+}
 WRITERS = {"admin", "consultant", "rm_east", "rm_sh"}
 
 
@@ -53,7 +57,9 @@ def test_show_outside_scope_is_404(client, tokens, ids, user):
 @pytest.mark.parametrize("user", sorted(VISIBLE))
 def test_edit_rights(client, tokens, ids, user):
     for code, dealer_id in ids["dealer"].items():
-        resp = client.put(f"/api/v1/dealer/{dealer_id}", json={"name": f"{code} 改名"}, headers=auth(tokens[user]))
+        resp = client.put(
+            f"/api/v1/dealer/{dealer_id}", json={"name": f"{code} 改名"}, headers=auth(tokens[user])
+        )
         if user not in WRITERS:
             assert resp.status_code == 403, (user, code)
         elif code in VISIBLE[user]:
@@ -64,7 +70,9 @@ def test_edit_rights(client, tokens, ids, user):
 
 def test_regional_manager_cannot_move_a_dealer_out_of_region(client, tokens, ids):
     dealer = ids["dealer"]["D-SH-2"]
-    resp = client.put(f"/api/v1/dealer/{dealer}", json={"region": ids["region"]["GD"]}, headers=auth(tokens["rm_sh"]))
+    resp = client.put(
+        f"/api/v1/dealer/{dealer}", json={"region": ids["region"]["GD"]}, headers=auth(tokens["rm_sh"])
+    )
     assert resp.status_code == 422
     assert resp.get_json()["errors"] == {"region": "not found"}
     after = client.get(f"/api/v1/dealer/{dealer}", headers=auth(tokens["admin"])).get_json()["result"]
@@ -72,33 +80,61 @@ def test_regional_manager_cannot_move_a_dealer_out_of_region(client, tokens, ids
 
 
 def test_regional_manager_creates_only_inside_region(client, tokens, ids):
-    ok = client.post("/api/v1/dealer/", json={"code": "D-SH-9", "name": "新上海经销商", "region": ids["region"]["SH"],
-                                              "status": "active"}, headers=auth(tokens["rm_sh"]))  # fmt: skip
+    ok = client.post(
+        "/api/v1/dealer/",
+        json={"code": "D-SH-9", "name": "新上海经销商", "region": ids["region"]["SH"], "status": "active"},
+        headers=auth(tokens["rm_sh"]),
+    )
     assert ok.status_code == 201, ok.get_json()
-    refused = client.post("/api/v1/dealer/", json={"code": "D-GD-9", "name": "越权经销商", "region": ids["region"]["GD"],
-                                                   "status": "active"}, headers=auth(tokens["rm_sh"]))  # fmt: skip
+    refused = client.post(
+        "/api/v1/dealer/",
+        json={"code": "D-GD-9", "name": "越权经销商", "region": ids["region"]["GD"], "status": "active"},
+        headers=auth(tokens["rm_sh"]),
+    )
     assert refused.status_code == 422 and "region" in refused.get_json()["errors"]
-    codes = {r["code"] for r in client.get("/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])).get_json()["result"]}
+    codes = {
+        r["code"]
+        for r in client.get("/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])).get_json()[
+            "result"
+        ]
+    }
     assert "D-SH-9" in codes and "D-GD-9" not in codes
-    assert client.delete(f"/api/v1/dealer/{ok.get_json()['id']}", headers=auth(tokens["rm_sh"])).status_code == 200
+    assert (
+        client.delete(f"/api/v1/dealer/{ok.get_json()['id']}", headers=auth(tokens["rm_sh"])).status_code
+        == 200
+    )
 
 
 def test_dealer_user_cannot_create_or_delete(client, tokens, ids):
-    resp = client.post("/api/v1/dealer/", json={"code": "D-X-1", "name": "x", "region": ids["region"]["SH"]},
-                       headers=auth(tokens["dealer_sh1"]))  # fmt: skip
+    resp = client.post(
+        "/api/v1/dealer/",
+        json={"code": "D-X-1", "name": "x", "region": ids["region"]["SH"]},
+        headers=auth(tokens["dealer_sh1"]),
+    )
     assert resp.status_code == 403
-    assert client.delete(f"/api/v1/dealer/{ids['dealer']['D-SH-1']}", headers=auth(tokens["dealer_sh1"])).status_code == 403
+    assert (
+        client.delete(
+            f"/api/v1/dealer/{ids['dealer']['D-SH-1']}", headers=auth(tokens["dealer_sh1"])
+        ).status_code
+        == 403
+    )
 
 
 def test_delete_outside_scope_is_404_and_keeps_the_row(client, tokens, ids):
     resp = client.delete(f"/api/v1/dealer/{ids['dealer']['D-GD-1']}", headers=auth(tokens["rm_east"]))
     assert resp.status_code == 404
-    assert client.get(f"/api/v1/dealer/{ids['dealer']['D-GD-1']}", headers=auth(tokens["admin"])).status_code == 200
+    assert (
+        client.get(f"/api/v1/dealer/{ids['dealer']['D-GD-1']}", headers=auth(tokens["admin"])).status_code
+        == 200
+    )
 
 
 def test_invalid_dealer_fields_are_named(client, tokens, ids):
-    resp = client.post("/api/v1/dealer/", json={"code": "x", "name": "", "region": ids["region"]["SH"], "status": "gone"},
-                       headers=auth(tokens["admin"]))  # fmt: skip
+    resp = client.post(
+        "/api/v1/dealer/",
+        json={"code": "x", "name": "", "region": ids["region"]["SH"], "status": "gone"},
+        headers=auth(tokens["admin"]),
+    )
     assert resp.status_code == 422
     assert {"code", "name", "status"} <= set(resp.get_json()["message"])
 
@@ -136,11 +172,15 @@ class TestHtmlPages:
         client = app.test_client()
         web_login(client, "rm_sh")
         token = csrf_token(client.get("/dealerview/list/").get_data(as_text=True))
-        resp = client.post("/dealerview/action_post", data={"action": "x", "rowid": [str(ids["dealer"]["D-GD-1"])],
-                                                             "csrf_token": token})  # fmt: skip
+        resp = client.post(
+            "/dealerview/action_post",
+            data={"action": "x", "rowid": [str(ids["dealer"]["D-GD-1"])], "csrf_token": token},
+        )
         assert resp.status_code == 404
         assert client.get(f"/dealerview/action/x/{ids['dealer']['D-GD-1']}").status_code == 404
-        assert client.get(f"/dealerview/action/x/{ids['dealer']['D-SH-1']}").status_code == 302  # FAB: no such action
+        assert (
+            client.get(f"/dealerview/action/x/{ids['dealer']['D-SH-1']}").status_code == 302
+        )  # FAB: no such action
 
     def test_region_picker_offers_only_regions_in_scope(self, app, ids):
         client = app.test_client()
@@ -151,8 +191,15 @@ class TestHtmlPages:
     def test_post_without_csrf_token_is_400_and_changes_nothing(self, app, tokens, ids):
         client = app.test_client()
         web_login(client, "admin", "admin-pass-123")
-        resp = client.post("/dealerview/add", data={"code": "D-CSRF", "name": "x", "region": ids["region"]["SH"],
-                                                    "status": "active"})  # fmt: skip
+        resp = client.post(
+            "/dealerview/add",
+            data={"code": "D-CSRF", "name": "x", "region": ids["region"]["SH"], "status": "active"},
+        )
         assert resp.status_code == 400
-        codes = {r["code"] for r in client.get("/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])).get_json()["result"]}
+        codes = {
+            r["code"]
+            for r in client.get(
+                "/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])
+            ).get_json()["result"]
+        }
         assert "D-CSRF" not in codes

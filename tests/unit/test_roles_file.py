@@ -10,8 +10,16 @@ from app.domain.scope import ScopeKind
 
 def test_shipped_roles_have_the_eight_roles_and_scopes():
     roles = load_roles(ROOT / "app" / "web" / "roles.yaml")
-    assert set(roles) == {"Admin", "Consultant", "Executive", "RegionalManager", "SalesRep",
-                          "Finance", "Warehouse", "Dealer"}  # fmt: skip
+    assert set(roles) == {
+        "Admin",
+        "Consultant",
+        "Executive",
+        "RegionalManager",
+        "SalesRep",
+        "Finance",
+        "Warehouse",
+        "Dealer",
+    }
     assert roles["RegionalManager"].scope is ScopeKind.REGION
     assert roles["SalesRep"].scope is ScopeKind.ASSIGNED
     assert roles["Dealer"].scope is ScopeKind.COMPANY

@@ -8,8 +8,12 @@ from app.services.ports import ScopeRecord
 from app.services.scope import scope_of_user
 from app.services.users import NewUser, create_user
 
-KINDS = {"Admin": ScopeKind.ALL, "RegionalManager": ScopeKind.REGION,
-         "SalesRep": ScopeKind.ASSIGNED, "Dealer": ScopeKind.COMPANY}  # fmt: skip
+KINDS = {
+    "Admin": ScopeKind.ALL,
+    "RegionalManager": ScopeKind.REGION,
+    "SalesRep": ScopeKind.ASSIGNED,
+    "Dealer": ScopeKind.COMPANY,
+}
 
 
 class FakeRoles:
@@ -37,8 +41,12 @@ class FakeUsers:
         if row is None:
             return None
         paths = {1: "/EAST/", 2: "/SOUTH/"}
-        return ScopeRecord(tuple(row["roles"]), tuple(paths[i] for i in row["region_ids"]),
-                           tuple(row["dealer_ids"]), row["company_id"])  # fmt: skip
+        return ScopeRecord(
+            tuple(row["roles"]),
+            tuple(paths[i] for i in row["region_ids"]),
+            tuple(row["dealer_ids"]),
+            row["company_id"],
+        )
 
 
 class FakeCodes:
