@@ -163,6 +163,9 @@ def serve_command(host: str, port: int, workers: int, debug: bool) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the job scheduler; a second one waits on standby and takes over if this one dies."""
+    import logging
+
     from app.jobs.scheduler import run_scheduler
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_scheduler(current_app._get_current_object(), holder=f"{os.uname().nodename}:{os.getpid()}")
