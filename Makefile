@@ -63,7 +63,7 @@ bench: setup-dev
 
 translations-extract: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot app
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules app/static/vendor

@@ -33,10 +33,17 @@ class DmsIndexView(IndexView):
     @expose("/")
     def index(self):
         if not current_user.is_authenticated:
-            return self.render_template(self.index_template, roles=[], cards=[], scope_text="")
+            return self.render_template(self.index_template, roles=[], cards=[], scope_text="", chart=None)
         scope = current_scope()
         dealers = db.session.scalar(select(func.count(Dealer.id)).where(scope_clause(Dealer, scope)))
         regions = db.session.scalar(select(func.count(Region.id)))
+        by_region = db.session.execute(
+            select(Region.name, func.count(Dealer.id))
+            .join(Dealer, Dealer.region_id == Region.id)
+            .where(scope_clause(Dealer, scope))
+            .group_by(Region.name)
+            .order_by(func.count(Dealer.id).desc())
+        ).all()
         cards = [
             {"title": _("Dealers"), "value": dealers, "href": url_for("DealerView.list")},
             {"title": _("Regions"), "value": regions, "href": url_for("RegionView.list")},
@@ -46,4 +53,9 @@ class DmsIndexView(IndexView):
             roles=[r.name for r in current_user.roles],
             cards=cards,
             scope_text=_scope_text(scope),
+            chart={
+                "title": _("Dealers by region"),
+                "labels": [r[0] for r in by_region],
+                "values": [r[1] for r in by_region],
+            },
         )
