@@ -40,3 +40,21 @@ def test_successful_logins_do_not_count(app):
             environ_base={"REMOTE_ADDR": "10.1.1.1"},
         )
         assert resp.status_code == 200
+
+
+def test_html_login_form_is_rate_limited_too(app):
+    from tests.conftest import csrf_token
+
+    client = app.test_client()
+    addr = {"REMOTE_ADDR": "10.2.2.2"}
+    token = csrf_token(client.get("/login/", environ_base=addr).get_data(as_text=True))
+    statuses = [
+        client.post(
+            "/login/",
+            data={"username": "exec", "password": f"bad-{i}", "csrf_token": token},
+            environ_base=addr,
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [302] * 10
+    assert statuses[10] == 429
