@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.domain.errors import ValidationFailed
 from app.domain.regions import is_within
 
 
@@ -74,3 +75,21 @@ def resolve_scope(
     if ScopeKind.COMPANY in kinds and company_dealer_id is not None:
         dealers.add(company_dealer_id)
     return DataScope(region_paths=paths, dealer_ids=frozenset(dealers))
+
+
+def check_scope_fits_roles(
+    kinds: set[ScopeKind], regions: int, assigned_dealers: int, has_company: bool
+) -> None:
+    """Refuse scope data a user's roles cannot use, or lack of data a role needs."""
+    if ScopeKind.REGION in kinds and not regions:
+        raise ValidationFailed("a regional role needs at least one region", {"region": "required"})
+    if ScopeKind.COMPANY in kinds and not has_company:
+        raise ValidationFailed("a dealer user needs their dealer company", {"company": "required"})
+    if regions and ScopeKind.REGION not in kinds:
+        raise ValidationFailed("only regional roles take regions", {"region": "not used by these roles"})
+    if assigned_dealers and ScopeKind.ASSIGNED not in kinds:
+        raise ValidationFailed("only sales reps are assigned dealers", {"dealer": "not used by these roles"})
+    if has_company and ScopeKind.COMPANY not in kinds:
+        raise ValidationFailed(
+            "only dealer users belong to a dealer company", {"company": "not used by these roles"}
+        )

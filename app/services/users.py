@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.scope import ScopeKind
+from app.domain.scope import ScopeKind, check_scope_fits_roles
 from app.services.ports import UnitOfWork
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
@@ -35,22 +35,6 @@ class CreatedUser:
     password: str | None = field(default=None, repr=False)  # set only when generated
 
 
-def _check_scope_fits_roles(uow: UnitOfWork, req: NewUser) -> None:
-    kinds = {uow.roles.scope_kind(r) for r in req.roles}
-    if ScopeKind.REGION in kinds and not req.regions:
-        raise ValidationFailed("a regional role needs at least one region", {"region": "required"})
-    if ScopeKind.COMPANY in kinds and len(req.dealers) != 1:
-        raise ValidationFailed(
-            "a dealer user belongs to exactly one dealer company", {"dealer": "give one dealer code"}
-        )
-    if req.regions and ScopeKind.REGION not in kinds:
-        raise ValidationFailed("only regional roles take regions", {"region": "not used by these roles"})
-    if req.dealers and not kinds & {ScopeKind.ASSIGNED, ScopeKind.COMPANY}:
-        raise ValidationFailed(
-            "only sales reps and dealer users take dealers", {"dealer": "not used by these roles"}
-        )
-
-
 def create_user(uow: UnitOfWork, req: NewUser) -> CreatedUser:
     """Validate and create a user with roles and scope in one transaction."""
     if not USERNAME.match(req.username or ""):
@@ -70,7 +54,18 @@ def create_user(uow: UnitOfWork, req: NewUser) -> CreatedUser:
         unknown = [r for r in req.roles if not uow.roles.exists(r)]
         if unknown:
             raise ValidationFailed(f"unknown role {unknown[0]!r}", {"role": f"unknown: {unknown[0]}"})
-        _check_scope_fits_roles(uow, req)
+        kinds = {uow.roles.scope_kind(r) for r in req.roles}
+        is_company = ScopeKind.COMPANY in kinds
+        if is_company and len(req.dealers) != 1:
+            raise ValidationFailed(
+                "a dealer user belongs to exactly one dealer company", {"dealer": "give one dealer code"}
+            )
+        check_scope_fits_roles(
+            kinds,
+            regions=len(req.regions),
+            assigned_dealers=0 if is_company else len(req.dealers),
+            has_company=is_company,
+        )
         if uow.users.username_taken(req.username):
             raise Conflict(f"user {req.username!r} already exists", {"username": "taken"})
         region_ids = uow.regions.ids_by_code(req.regions)
@@ -81,7 +76,6 @@ def create_user(uow: UnitOfWork, req: NewUser) -> CreatedUser:
         missing = [c for c in req.dealers if c not in dealer_ids]
         if missing:
             raise ValidationFailed(f"unknown dealer {missing[0]!r}", {"dealer": f"unknown: {missing[0]}"})
-        is_company = ScopeKind.COMPANY in {uow.roles.scope_kind(r) for r in req.roles}
         user_id = uow.users.add(
             username=req.username,
             password=password,

@@ -203,3 +203,32 @@ class TestHtmlPages:
             ).get_json()["result"]
         }
         assert "D-CSRF" not in codes
+
+
+def test_admin_scope_edit_must_fit_the_roles(app, ids):
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import UserScope
+    from tests.conftest import ADMIN_PASSWORD
+
+    client = app.test_client()
+    web_login(client, "admin", ADMIN_PASSWORD)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "rm_sh"))
+        scope_id = db.session.scalar(select(UserScope.id).where(UserScope.user_id == user.id))
+    form = client.get(f"/userscopeview/edit/{scope_id}").get_data(as_text=True)
+    resp = client.post(
+        f"/userscopeview/edit/{scope_id}",
+        data={
+            "user": str(user.id),
+            "company": str(ids["dealer"]["D-GD-1"]),
+            "regions": [str(ids["region"]["SH"])],
+            "csrf_token": csrf_token(form),
+        },
+        follow_redirects=True,
+    )
+    assert "only dealer users belong to a dealer company" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(UserScope, scope_id).company_id is None

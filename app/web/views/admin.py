@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import AuditLog, UserScope
+from app.web.hooks import UserScopeHooks
 from app.web.labels import LABELS
 from app.web.views.base import DmsModelView
 
 
-class UserScopeView(DmsModelView):
+class UserScopeView(UserScopeHooks, DmsModelView):
     datamodel = SQLAInterface(UserScope)
     class_permission_name = "UserScope"
     base_filters = []
