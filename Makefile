@@ -51,6 +51,7 @@ lint: setup-dev
 	$(BIN)/ruff check app tests bench migrations run.py
 	$(BIN)/ruff format --check app tests bench migrations run.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)

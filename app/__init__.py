@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import ROOT, ConfigError, database_url, load_config
+from app.config import ROOT, ConfigError, database_url, instance_dir, load_config
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_dir()),
         template_folder="web/templates",
         static_folder="static",
     )
