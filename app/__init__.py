@@ -28,12 +28,14 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     from app import models  # noqa: F401  (register every table on the metadata)
-    from app.adapters import audit
+    from app.adapters import audit, sqlite_pragmas
     from app.adapters.roles_file import load_roles
     from app.cli import dms_group
     from app.extensions import csrf, db, migrate, talisman
     from app.services.actor import set_resolver
     from app.web import api_blueprints, register_views, request_actor
+    from app.web.api.guards import init_api_guards
+    from app.web.health import health
     from app.web.i18n import init_i18n
     from app.web.index import DmsIndexView
     from app.web.security import DmsSecurityManager
@@ -64,6 +66,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.extensions["dms_roles"] = load_roles(app.config["DMS_ROLES_FILE"])
     audit.install()
+    with app.app_context():
+        sqlite_pragmas.install(db.engine)
     set_resolver(request_actor)
 
     with app.app_context():
@@ -77,6 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
         register_views(appbuilder)
         for blueprint in api_blueprints(appbuilder):
             csrf.exempt(blueprint)
+    app.register_blueprint(health)
     init_i18n(app)
+    init_api_guards(app)
     app.cli.add_command(dms_group)
     return app

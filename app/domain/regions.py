@@ -23,6 +23,12 @@ def validate_code(code: str) -> str:
     return code
 
 
+def validate_region(name: str | None) -> None:
+    """A region needs a name of at most 100 characters."""
+    if not name or not name.strip() or len(name) > 100:
+        raise ValidationFailed("invalid region name", {"name": "1-100 characters"})
+
+
 def child_path(parent_path: str | None, code: str) -> str:
     """Path of region ``code`` placed under a parent with ``parent_path`` (None = root)."""
     validate_code(code)

@@ -50,6 +50,7 @@ def run_scheduler(app: Flask, holder: str, stop: threading.Event | None = None) 
     if hasattr(lock, "holder"):
         lock.holder = holder
     scheduler = None
+    standby_logged = False
     interval = max(1.0, ttl / 3)
     try:
         while not stop.is_set():
@@ -62,8 +63,9 @@ def run_scheduler(app: Flask, holder: str, stop: threading.Event | None = None) 
                 log.warning("scheduler %s: lost the lock, standing by", holder)
                 scheduler.shutdown(wait=False)
                 scheduler = None
-            elif not leading:
-                log.info("scheduler %s: standby", holder)
+            elif not leading and not standby_logged:
+                log.info("scheduler %s: standby, another scheduler is active", holder)
+            standby_logged = not leading
             stop.wait(interval)
     finally:
         if scheduler is not None:

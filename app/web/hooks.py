@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 
 from flask import current_app
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from app.adapters.region_tree import apply_region_path
 from app.domain.dealers import validate_dealer
-from app.domain.errors import DomainError
+from app.domain.errors import Conflict, DomainError, ValidationFailed
+from app.domain.regions import validate_code, validate_region
 from app.domain.scope import check_scope_fits_roles
 from app.extensions import db
 from app.web.scope import check_related_in_scope
@@ -29,16 +30,35 @@ def refusing(hook):
     return wrapper
 
 
+def check_code_free(item) -> None:
+    """Refuse a code another record of the same kind already has (409 naming the field)."""
+    model = type(item)
+    with db.session.no_autoflush:
+        taken = db.session.scalar(
+            select(model.id).where(model.code == item.code, model.id != (item.id or -1))
+        )
+    if taken is not None:
+        raise Conflict(f"code {item.code!r} is already used", {"code": "already used"})
+
+
 class RegionHooks:
     @refusing
     def pre_add(self, item):
-        apply_region_path(db.session, item, None)
+        validate_code(item.code)
+        validate_region(item.name)
+        check_code_free(item)
+        with db.session.no_autoflush:
+            apply_region_path(db.session, item, None)
 
     @refusing
     def pre_update(self, item):
+        validate_code(item.code)
+        validate_region(item.name)
+        check_code_free(item)
         hist = inspect(item).attrs.path.history
         old_path = hist.deleted[0] if hist.deleted else item.path
-        apply_region_path(db.session, item, old_path)
+        with db.session.no_autoflush:
+            apply_region_path(db.session, item, old_path)
 
 
 class DealerHooks:
@@ -46,13 +66,20 @@ class DealerHooks:
 
     @refusing
     def pre_add(self, item):
-        validate_dealer(item.code, item.name, item.status or "active")
-        check_related_in_scope(item.region, "region")
+        item.status = item.status or "active"
+        validate_dealer(item.code, item.name, item.status)
+        if item.region is None:
+            raise ValidationFailed("a dealer needs a region", {"region": "required"})
+        check_code_free(item)
+        with db.session.no_autoflush:
+            check_related_in_scope(item.region, "region")
 
     @refusing
     def pre_update(self, item):
         validate_dealer(item.code, item.name, item.status)
-        check_related_in_scope(item.region, "region")
+        check_code_free(item)
+        with db.session.no_autoflush:
+            check_related_in_scope(item.region, "region")
 
     @refusing
     def pre_delete(self, item):

@@ -13,3 +13,8 @@ def test_admin_lists_all_dealers(client, tokens):
     resp = client.get("/api/v1/dealer/", headers=auth(tokens["admin"]))
     assert resp.status_code == 200
     assert resp.get_json()["count"] == 4
+
+
+def test_health_check_needs_no_login(client):
+    resp = client.get("/health")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "database": "ok"}

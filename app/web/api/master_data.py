@@ -22,6 +22,7 @@ class RegionApi(RegionHooks, DmsModelApi):
     add_columns = edit_columns = ["code", "name", "name_en", "parent"]
     search_columns = ["code", "name", "path"]
     order_columns = ["code", "name", "path"]
+    base_order = ("path", "asc")
     validators_columns = {"code": validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")}
 
 
@@ -34,6 +35,7 @@ class DealerApi(DealerHooks, DmsModelApi):
     add_columns = edit_columns = ["code", "name", "region", "status"]
     search_columns = ["code", "name", "region", "status"]
     order_columns = ["code", "name", "status"]
+    base_order = ("code", "asc")
     add_query_rel_fields = edit_query_rel_fields = {"region": SCOPE_FILTERS}
     validators_columns = {
         "code": validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 
 from app.models import Dealer, Region
 from app.web.hooks import DealerHooks, RegionHooks
@@ -14,6 +15,8 @@ from app.web.views.base import DmsModelView
 class RegionView(RegionHooks, DmsModelView):
     datamodel = SQLAInterface(Region)
     class_permission_name = "Region"
+    list_title, show_title = _l("Regions"), _l("Region")
+    add_title, edit_title = _l("Add region"), _l("Edit region")
     base_filters = []  # the region tree is reference data every role may read
     list_columns = ["code", "name", "name_en", "parent", "path"]
     show_columns = ["code", "name", "name_en", "parent", "path", "created_at", "updated_at"]
@@ -27,6 +30,8 @@ class RegionView(RegionHooks, DmsModelView):
 class DealerView(DealerHooks, DmsModelView):
     datamodel = SQLAInterface(Dealer)
     class_permission_name = "Dealer"
+    list_title, show_title = _l("Dealers"), _l("Dealer")
+    add_title, edit_title = _l("Add dealer"), _l("Edit dealer")
     list_columns = ["code", "name", "region", "status"]
     show_columns = ["code", "name", "region", "status", "created_at", "updated_at"]
     add_columns = edit_columns = ["code", "name", "region", "status"]
