@@ -7,7 +7,8 @@ FAB ships its catalog as ``zh`` and puts its folder first; Flask-Babel merges ou
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select
 
@@ -39,3 +40,13 @@ def init_i18n(app: Flask) -> None:
     """Register the per-user language hooks."""
     app.after_request(_remember_choice)
     user_logged_in.connect(_restore_choice, app)
+
+
+def role_label(name: str) -> str:
+    """A role's label from roles.yaml in the current UI language (the name if none)."""
+    definition = current_app.extensions["dms_roles"].get(name)
+    if definition is None:
+        return name
+    locale = get_locale()
+    key = "zh_CN" if locale is not None and locale.language == "zh" else "en"
+    return definition.labels.get(key) or name

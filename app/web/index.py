@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.adapters.scope_sql import scope_clause
 from app.extensions import db
 from app.models import Dealer, Region
+from app.web.i18n import role_label
 from app.web.scope import current_scope
 
 
@@ -50,7 +51,7 @@ class DmsIndexView(IndexView):
         ]
         return self.render_template(
             self.index_template,
-            roles=[r.name for r in current_user.roles],
+            roles=[role_label(r.name) for r in current_user.roles],
             cards=cards,
             scope_text=_scope_text(scope),
             chart={

@@ -8,7 +8,7 @@ def test_pages_are_chinese_by_default(app):
     assert "用户名" in client.get("/login/").get_data(as_text=True)
     web_login(client, "exec")
     home = client.get("/").get_data(as_text=True)
-    assert "经销商管理平台" in home and "全部数据" in home
+    assert "经销商管理平台" in home and "全部数据" in home and "高管" in home
     assert "经销商" in client.get("/dealerview/list/").get_data(as_text=True)
 
 
@@ -18,7 +18,7 @@ def test_switching_to_english_translates_our_and_fab_strings(app):
     assert client.get("/lang/en").status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Dealer management platform" in home and "经销商管理平台" not in home
-    assert "regions /EAST/" in home
+    assert "regions /EAST/" in home and "Regional manager" in home
     listing = client.get("/dealerview/list/").get_data(as_text=True)
     assert "Dealers" in listing and "Region" in listing
 
