@@ -26,3 +26,15 @@ LABELS = {
     "after": _l("After"),
     "ip": _l("IP address"),
 }
+
+DEALER_STATUS = {
+    "applicant": _l("Applicant"),
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "terminated": _l("Terminated"),
+}
+
+
+def dealer_status(value: str | None) -> str:
+    """The translated label of a dealer status (the raw value if unknown)."""
+    return str(DEALER_STATUS.get(value or "", value or ""))

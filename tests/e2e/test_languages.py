@@ -38,3 +38,13 @@ def test_choice_is_remembered_for_the_user(app):
 
 def test_unknown_language_is_404(client):
     assert client.get("/lang/xx").status_code == 404
+
+
+def test_dealer_status_is_a_translated_choice(app):
+    client = app.test_client()
+    web_login(client, "exec")
+    assert "正常" in client.get("/dealerview/list/").get_data(as_text=True)
+    other = app.test_client()
+    web_login(other, "rm_sh")
+    form = other.get("/dealerview/add").get_data(as_text=True)
+    assert "<select" in form and 'value="suspended"' in form and "已暂停" in form

@@ -232,3 +232,23 @@ def test_admin_scope_edit_must_fit_the_roles(app, ids):
     assert "only dealer users belong to a dealer company" in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(UserScope, scope_id).company_id is None
+
+
+def test_regional_manager_adds_a_dealer_through_the_page(app, tokens, ids):
+    client = app.test_client()
+    web_login(client, "rm_sh")
+    form = client.get("/dealerview/add").get_data(as_text=True)
+    data = {"code": "D-WEB-1", "name": "网页新增", "region": str(ids["region"]["SH"]), "status": "suspended"}
+    resp = client.post("/dealerview/add", data={**data, "csrf_token": csrf_token(form)})
+    assert resp.status_code == 302
+    rows = client.get("/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])).get_json()["result"]
+    assert {"code": "D-WEB-1", "status": "suspended"}.items() <= next(
+        r for r in rows if r["code"] == "D-WEB-1"
+    ).items()
+    refused = client.post(
+        "/dealerview/add",
+        data={**data, "code": "D-WEB-2", "region": str(ids["region"]["GD"]), "csrf_token": csrf_token(form)},
+    )
+    assert refused.status_code == 200  # the form again, with the error
+    rows = client.get("/api/v1/dealer/?q=(page_size:100)", headers=auth(tokens["admin"])).get_json()["result"]
+    assert "D-WEB-2" not in {r["code"] for r in rows}

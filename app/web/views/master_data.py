@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from app.models import Dealer, Region
 from app.web.hooks import DealerHooks, RegionHooks
-from app.web.labels import LABELS
+from app.web.labels import DEALER_STATUS, LABELS, dealer_status
 from app.web.scope import SCOPE_FILTERS
 from app.web.views.base import DmsModelView
 
@@ -40,3 +42,9 @@ class DealerView(DealerHooks, DmsModelView):
     base_order = ("code", "asc")
     label_columns = LABELS
     add_form_query_rel_fields = edit_form_query_rel_fields = {"region": SCOPE_FILTERS}
+    formatters_columns = {"status": dealer_status}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "status": SelectField(
+            _l("Status"), choices=list(DEALER_STATUS.items()), default="active", widget=Select2Widget()
+        )
+    }
