@@ -64,12 +64,40 @@ def init_command(demo: bool) -> None:
         upgrade(directory=str(ROOT / "migrations"))
         summary = sync_roles(current_app.appbuilder, current_app.extensions["dms_roles"])
         click.echo("roles: " + ", ".join(f"{k} ({v})" for k, v in summary.items()))
+        _deploy_workflows()
         try:
             _ensure_admin(demo)
             if demo:
                 _load_demo()
         except DomainError as error:
             _fail(error)
+
+
+def _deploy_workflows() -> None:
+    from app.engine.definitions import DeployRefused
+    from app.engine.loader import deploy_directory
+    from app.extensions import db
+    from app.formkit.schemas import form_exists
+
+    try:
+        results = deploy_directory(
+            db.session,
+            ROOT / "workflows",
+            ROOT / "rules",
+            actor="cli",
+            form_exists=form_exists,
+            known_roles=set(current_app.extensions["dms_roles"]),
+        )
+    except DeployRefused as refused:
+        db.session.rollback()
+        lines = [
+            f"  {p['file']} {p.get('element') or ''} line {p.get('line') or '?'}: {p['message']}"
+            for p in refused.problems
+        ]
+        raise click.ClickException("workflow files refused:\n" + "\n".join(lines)) from refused
+    db.session.commit()
+    for result in results:
+        click.echo(f"workflow {result.key}: version {result.version}" + (" (new)" if result.created else ""))
 
 
 def _load_demo() -> None:

@@ -114,5 +114,6 @@ def load_config() -> dict:
         "DMS_ADMIN_PASSWORD": os.environ.get("DMS_ADMIN_PASSWORD", ""),
         "DMS_DEMO_PASSWORD": os.environ.get("DMS_DEMO_PASSWORD", "demo12345"),
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
+        "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
     }

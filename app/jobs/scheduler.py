@@ -15,11 +15,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from app.adapters.scheduler_lock import lock_for
+from app.jobs.engine import fire_timers
 
 log = logging.getLogger(__name__)
 
-# (job id, function taking the app, trigger kwargs). Later issues append their jobs here.
-JOBS: list[tuple[str, object, dict]] = []
+# (job id, function taking the app, trigger kwargs or a function of the app returning them).
+JOBS: list[tuple[str, object, object]] = [
+    (
+        "engine.fire_timers",
+        fire_timers,
+        lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
+    ),
+]
 
 
 def build_scheduler(app: Flask) -> BackgroundScheduler:
@@ -31,7 +38,8 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
             with app.app_context():
                 func(app)
 
-        scheduler.add_job(run, id=job_id, coalesce=True, max_instances=1, **trigger)
+        options = trigger(app) if callable(trigger) else trigger
+        scheduler.add_job(run, id=job_id, coalesce=True, max_instances=1, **options)
     return scheduler
 
 

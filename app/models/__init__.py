@@ -5,8 +5,30 @@ Importing this package registers every table on ``Model.metadata`` (used by Alem
 
 from app.models.audit import AuditLog
 from app.models.dealer import Dealer
+from app.models.process import (
+    HumanTask,
+    InstanceEvent,
+    InstanceTimer,
+    MessageWait,
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessVersion,
+)
 from app.models.region import Region
 from app.models.scheduler_lock import SchedulerLock
 from app.models.user_scope import UserScope
 
-__all__ = ["AuditLog", "Dealer", "Region", "SchedulerLock", "UserScope"]
+__all__ = [
+    "AuditLog",
+    "Dealer",
+    "HumanTask",
+    "InstanceEvent",
+    "InstanceTimer",
+    "MessageWait",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ProcessVersion",
+    "Region",
+    "SchedulerLock",
+    "UserScope",
+]

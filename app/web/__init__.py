@@ -15,11 +15,14 @@ from app.services.actor import Actor
 def register_views(appbuilder) -> None:
     """Register every page and API of the application (local imports keep startup lean)."""
     from app.web.api.admin import AuditLogApi
+    from app.web.api.engine import MessageApi, ProcessDefinitionApi, ProcessInstanceApi, TaskApi
     from app.web.api.master_data import DealerApi, RegionApi
     from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
 
     category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
+    appbuilder.add_view(InboxView, "Inbox", label=_l("Inbox"), icon="fa-inbox")
     appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-sitemap", **category)
     appbuilder.add_view(DealerView, "Dealers", label=_l("Dealers"), icon="fa-store", **category)
 
@@ -30,6 +33,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
     appbuilder.add_api(AuditLogApi)
+    for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi):
+        appbuilder.add_api(api)
 
 
 def api_blueprints(appbuilder) -> list:

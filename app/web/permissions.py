@@ -1,10 +1,11 @@
 """Permission names: every view and its API share one class permission and two verbs.
 
-``read`` covers list/show/get/info/download; ``write`` covers add/edit/delete/post/put.
+``read`` covers list/show/get/info/download; ``write`` covers add/edit/delete/post/put;
+``manage`` is for operations on running processes (cancel, suspend, retry).
 roles.yaml grants these per view name (e.g. ``Dealer: [read, write]``).
 """
 
-READ, WRITE = "read", "write"
+READ, WRITE, MANAGE = "read", "write", "manage"
 
 RW_METHOD_PERMISSIONS = {
     "get": READ,

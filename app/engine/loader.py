@@ -1,0 +1,55 @@
+"""Deploy the flows shipped as files: ``workflows/*.bpmn`` with the ``rules/*.dmn`` they call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from app.engine.definitions import Deployed, deploy
+from app.engine.xml_safety import parse_xml
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def called_decisions(bpmn: bytes, filename: str) -> set[str]:
+    """Decision ids a BPMN file's business rule tasks call."""
+    root = parse_xml(bpmn, filename)
+    return {el.text.strip() for el in root.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
+
+
+def decision_files(rules_dir: Path) -> dict[str, tuple[str, bytes]]:
+    """decision id → (file name, content) for every DMN file in ``rules_dir``."""
+    found: dict[str, tuple[str, bytes]] = {}
+    for path in sorted(rules_dir.glob("*.dmn")):
+        content = path.read_bytes()
+        root = parse_xml(content, path.name)
+        for decision in root.iter():
+            if etree.QName(decision).localname == "decision" and decision.get("id"):
+                found[decision.get("id")] = (path.name, content)
+    return found
+
+
+def deploy_directory(
+    session: Session,
+    workflows_dir: Path,
+    rules_dir: Path,
+    *,
+    actor: str,
+    form_exists: Callable[[str], bool],
+    known_roles: set[str],
+) -> list[Deployed]:
+    """Deploy every BPMN file of ``workflows_dir`` with the DMN files it calls (no commit)."""
+    decisions = decision_files(rules_dir) if rules_dir.is_dir() else {}
+    results = []
+    for path in sorted(workflows_dir.glob("*.bpmn")):
+        content = path.read_bytes()
+        files = {path.name: content}
+        for decision_id in sorted(called_decisions(content, path.name)):
+            if decision_id in decisions:
+                name, dmn = decisions[decision_id]
+                files[name] = dmn
+        results.append(deploy(session, files, actor=actor, form_exists=form_exists, known_roles=known_roles))
+    return results

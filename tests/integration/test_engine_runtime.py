@@ -1,0 +1,246 @@
+"""The engine on a real database: versions, instances, inbox scope, forms, incidents,
+timers, messages, cancel/suspend/resume, concurrent completion."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import select
+
+from app.adapters.unit_of_work import SqlUnitOfWork
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.engine import definitions, registry, runtime
+from app.engine.inbox import inbox
+from app.extensions import db
+from app.formkit.schemas import form_exists
+from app.models import HumanTask, InstanceEvent, InstanceTimer, ProcessInstance
+from app.models.base import utcnow
+from app.services.scope import scope_of_user
+
+DATA = Path(__file__).parent.parent / "data" / "engine"
+ROLES = {"Admin", "Consultant", "Executive", "RegionalManager", "SalesRep", "Finance", "Warehouse", "Dealer"}
+
+
+def _deploy(name: str, replace: tuple[str, str] | None = None):
+    content = (DATA / name).read_bytes()
+    if replace:
+        content = content.replace(replace[0].encode(), replace[1].encode())
+    deployed = definitions.deploy(
+        db.session, {name: content}, actor="test", form_exists=form_exists, known_roles=ROLES
+    )
+    db.session.commit()
+    return deployed
+
+
+def caller(app, username: str) -> runtime.Caller:
+    user = db.session.scalar(select(User).where(User.username == username))
+    scope = scope_of_user(SqlUnitOfWork(db.session, app.extensions["dms_roles"]), user.id)
+    return runtime.Caller(user.id, username, frozenset(r.name for r in user.roles), scope)
+
+
+def _open_tasks(instance_id: int) -> list[HumanTask]:
+    return list(
+        db.session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance_id, HumanTask.state.in_(("open", "claimed"))
+            )
+        )
+    )
+
+
+@pytest.fixture
+def travel(monkeypatch):
+    """Move SpiffWorkflow's clock forward by ``delta`` (timers compare against it)."""
+    from datetime import datetime as real_datetime
+
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+
+    def go(delta: timedelta):
+        class Shifted(real_datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return real_datetime.now(tz) + delta
+
+        monkeypatch.setattr(timer, "datetime", Shifted)
+        return utcnow() + delta
+
+    return go
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+def test_identical_content_is_one_version_changed_content_the_next(ctx):
+    first = _deploy("two_step.bpmn")
+    again = _deploy("two_step.bpmn")
+    assert again.version == first.version and not again.created
+    changed = _deploy("two_step.bpmn", ("Finance review", "Finance check"))
+    assert changed.created and changed.version == first.version + 1
+
+
+def test_two_step_approval_with_scope_forms_and_history(ctx):
+    _deploy("two_step.bpmn")
+    exec_ = caller(ctx, "exec")
+    instance = runtime.start_instance(db.session, "two_step", {"amount": 20000, "dealer": "D-SH-1"}, exec_)
+    assert instance.status == "waiting"
+    (task,) = _open_tasks(instance.id)
+    assert task.element_id == "review" and task.candidate_roles == "RegionalManager"
+
+    def visible(user):
+        who = caller(ctx, user)
+        return task.id in {t.id for t in inbox(db.session, who.id, who.roles, who.scope)[1]}
+
+    assert visible("rm_sh") and visible("rm_east")
+    assert not visible("finance") and not visible("dealer_sh1") and not visible("exec")
+    with pytest.raises(NotFound):
+        runtime.complete_task(db.session, task.id, caller(ctx, "finance"), {"decision": "approve"})
+
+    rm = caller(ctx, "rm_sh")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(db.session, task.id, rm, {"decision": "approve", "amount": 1})
+    assert err.value.errors == {"amount": "unknown field"}
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(db.session, task.id, rm, {"decision": "maybe"})
+    assert "decision" in err.value.errors
+    assert db.session.get(HumanTask, task.id).state == "open"
+
+    runtime.complete_task(db.session, task.id, rm, {"decision": "approve", "comment": "ok"})
+    with pytest.raises(Conflict):
+        runtime.complete_task(db.session, task.id, rm, {"decision": "approve"})
+    (finance_task,) = _open_tasks(instance.id)
+    assert finance_task.element_id == "finance_review"
+    runtime.complete_task(db.session, finance_task.id, caller(ctx, "finance"), {"decision": "approve"})
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.status == "completed" and instance.ended_at is not None
+    events = db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)).all()
+    review = next(e for e in events if e.element_id == "review" and e.kind == "step")
+    assert review.data_after == {"review": {"decision": "approve", "comment": "ok"}}
+    assert review.actor == "rm_sh"
+    assert {"started", "step"} <= {e.kind for e in events}
+
+
+def test_form_data_can_never_override_a_variable(ctx):
+    _deploy("two_step.bpmn")
+    instance = runtime.start_instance(
+        db.session, "two_step", {"amount": 500, "dealer": "D-SH-1"}, caller(ctx, "exec")
+    )
+    (task,) = _open_tasks(instance.id)
+    runtime.complete_task(db.session, task.id, caller(ctx, "rm_sh"), {"decision": "approve"})
+    assert (
+        db.session.get(ProcessInstance, instance.id).status == "completed"
+    )  # amount 500 ≤ 10000: no finance step
+
+
+def test_running_instances_keep_their_version(ctx):
+    _deploy("two_step.bpmn")
+    instance = runtime.start_instance(
+        db.session, "two_step", {"amount": 20000, "dealer": "D-SH-1"}, caller(ctx, "exec")
+    )
+    old_version = instance.version_id
+    _deploy("two_step.bpmn", ("amount &gt; 10000", "amount &gt; 50000"))
+    (task,) = _open_tasks(instance.id)
+    runtime.complete_task(db.session, task.id, caller(ctx, "rm_sh"), {"decision": "approve"})
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.version_id == old_version
+    assert [t.element_id for t in _open_tasks(instance.id)] == ["finance_review"]  # old threshold applied
+    newer = runtime.start_instance(
+        db.session, "two_step", {"amount": 20000, "dealer": "D-SH-1"}, caller(ctx, "exec")
+    )
+    assert newer.version_id != old_version
+
+
+def test_failing_service_task_is_an_incident_that_can_be_retried(ctx, monkeypatch):
+    calls = []
+
+    def flaky(amount):
+        calls.append(amount)
+        if len(calls) == 1:
+            raise RuntimeError("credit service unavailable")
+        return {"ok": True, "doubled": amount}
+
+    monkeypatch.setitem(registry._HANDLERS, "test.check", flaky)
+    _deploy("service_then_review.bpmn")
+    instance = runtime.start_instance(db.session, "service_then_review", {"amount": 21}, caller(ctx, "exec"))
+    assert instance.status == "error" and "credit service unavailable" in instance.error
+    assert _open_tasks(instance.id) == []
+    instance = runtime.retry_instance(db.session, instance.id)
+    assert instance.status == "waiting" and calls == [42, 42]
+    (task,) = _open_tasks(instance.id)
+    assert task.element_id == "confirm"
+    kinds = [
+        e.kind
+        for e in db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id))
+    ]
+    assert "incident" in kinds and "retried" in kinds
+
+
+def test_unknown_service_operation_is_refused_at_deploy(ctx):
+    with pytest.raises(definitions.DeployRefused) as err:
+        _deploy("service_then_review.bpmn", ("test.check", "no.such.operation"))
+    assert any(p["element"] == "check" for p in err.value.problems)
+
+
+def test_timer_then_message(ctx, travel):
+    _deploy("wait_timer_message.bpmn")
+    instance = runtime.start_instance(
+        db.session, "wait_timer_message", {"business_key": "SO-1"}, caller(ctx, "exec")
+    )
+    timer = db.session.get(InstanceTimer, instance.id)
+    assert instance.status == "waiting" and timer is not None
+    assert timedelta(hours=1, minutes=59) < timer.fire_at - utcnow() <= timedelta(hours=2)
+    assert runtime.fire_due_timers(db.session) == 0  # not due yet
+    with pytest.raises(NotFound):
+        runtime.deliver_message(
+            db.session, "payment_received", "SO-1", {"amount": 1}
+        )  # not waiting for it yet
+    assert runtime.fire_due_timers(db.session, now=travel(timedelta(hours=3))) == 1
+    assert db.session.get(InstanceTimer, instance.id) is None
+    with pytest.raises(NotFound):
+        runtime.deliver_message(db.session, "payment_received", "SO-404", {})
+    assert runtime.deliver_message(db.session, "payment_received", "SO-1", {"amount": 99}) == [instance.id]
+    assert db.session.get(ProcessInstance, instance.id).status == "completed"
+
+
+def test_boundary_timer_escalates_and_removes_the_open_task(ctx, travel):
+    _deploy("escalation.bpmn")
+    instance = runtime.start_instance(db.session, "escalation", {"dealer": "D-GD-1"}, caller(ctx, "exec"))
+    (review,) = _open_tasks(instance.id)
+    assert runtime.fire_due_timers(db.session, now=travel(timedelta(hours=49))) == 1
+    assert db.session.get(HumanTask, review.id).state == "cancelled"
+    assert [t.element_id for t in _open_tasks(instance.id)] == ["escalated"]
+
+
+def test_cancel_suspend_resume(ctx):
+    _deploy("two_step.bpmn")
+    instance = runtime.start_instance(
+        db.session, "two_step", {"amount": 1, "dealer": "D-SH-1"}, caller(ctx, "exec")
+    )
+    (task,) = _open_tasks(instance.id)
+    runtime.suspend_instance(db.session, instance.id)
+    with pytest.raises(Conflict):
+        runtime.complete_task(db.session, task.id, caller(ctx, "rm_sh"), {"decision": "approve"})
+    assert runtime.suspend_instance(db.session, instance.id, suspend=False).status == "waiting"
+    assert runtime.cancel_instance(db.session, instance.id).status == "cancelled"
+    assert db.session.get(HumanTask, task.id).state == "cancelled"
+    with pytest.raises(Conflict):
+        runtime.cancel_instance(db.session, instance.id)
+
+
+def test_start_data_is_checked(ctx):
+    _deploy("two_step.bpmn")
+    exec_ = caller(ctx, "exec")
+    with pytest.raises(NotFound):
+        runtime.start_instance(db.session, "no_such_process", {}, exec_)
+    with pytest.raises(ValidationFailed):
+        runtime.start_instance(db.session, "two_step", {"__class__": 1}, exec_)
+    with pytest.raises(ValidationFailed):
+        runtime.start_instance(db.session, "two_step", {"dealer": "NOPE"}, exec_)
+    with pytest.raises(NotFound):  # a regional manager cannot start for a dealer outside the region
+        runtime.start_instance(
+            db.session, "two_step", {"dealer": "D-GD-1", "amount": 1}, caller(ctx, "rm_sh")
+        )
