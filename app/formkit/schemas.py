@@ -44,8 +44,9 @@ def _closed(schema: Any) -> Any:
     return schema
 
 
-def form_path(name: str, forms_dir: Path = FORMS_DIR) -> Path | None:
+def form_path(name: str, forms_dir: Path | None = None) -> Path | None:
     """The schema file of form ``name`` (``x`` or ``x.schema.json``), if it exists and is safe."""
+    forms_dir = forms_dir or FORMS_DIR
     base = name.removesuffix(".schema.json").removesuffix(".json")
     if not base or "/" in base or "\\" in base or base.startswith("."):
         return None

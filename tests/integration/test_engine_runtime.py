@@ -244,3 +244,88 @@ def test_start_data_is_checked(ctx):
         runtime.start_instance(
             db.session, "two_step", {"dealer": "D-GD-1", "amount": 1}, caller(ctx, "rm_sh")
         )
+
+
+@pytest.fixture
+def test_forms(monkeypatch):
+    from app.formkit import schemas
+
+    monkeypatch.setattr(schemas, "FORMS_DIR", DATA.parent / "forms")
+
+
+def _deploy_rules(dmn_replace: tuple[str, str] | None = None):
+    files = {
+        "rules_flow.bpmn": (DATA / "rules_flow.bpmn").read_bytes(),
+        "route.dmn": (DATA / "route.dmn").read_bytes(),
+    }
+    if dmn_replace:
+        files["route.dmn"] = files["route.dmn"].replace(dmn_replace[0].encode(), dmn_replace[1].encode())
+    deployed = definitions.deploy(db.session, files, actor="test", form_exists=form_exists, known_roles=ROLES)
+    db.session.commit()
+    return deployed
+
+
+def test_decision_table_routes_and_send_back_loops(ctx, test_forms):
+    _deploy_rules()
+    instance = runtime.start_instance(
+        db.session, "rules_flow", {"amount": 500, "dealer": "D-SH-1"}, caller(ctx, "exec")
+    )
+    (single,) = _open_tasks(instance.id)
+    assert single.element_id == "single"
+    runtime.complete_task(
+        db.session, single.id, caller(ctx, "rm_sh"), {"decision": "reject", "comment": "价格不对"}
+    )
+    (revise,) = _open_tasks(instance.id)
+    assert revise.element_id == "revise" and revise.form == "revision"
+    with pytest.raises(ValidationFailed):
+        runtime.complete_task(db.session, revise.id, caller(ctx, "dealer_sh1"), {"note": ""})
+    runtime.complete_task(db.session, revise.id, caller(ctx, "dealer_sh1"), {"note": "已调整"})
+    (again,) = _open_tasks(instance.id)
+    assert again.element_id == "single" and again.id != single.id
+    runtime.complete_task(db.session, again.id, caller(ctx, "rm_sh"), {"decision": "approve"})
+    assert db.session.get(ProcessInstance, instance.id).status == "completed"
+
+
+def test_countersign_all_must_approve_then_any_one_may(ctx, test_forms):
+    _deploy_rules()
+    instance = runtime.start_instance(db.session, "rules_flow", {"amount": 20000}, caller(ctx, "exec"))
+    counter = _open_tasks(instance.id)
+    assert [t.element_id for t in counter] == ["countersign", "countersign"]
+    runtime.complete_task(db.session, counter[0].id, caller(ctx, "finance"), {"decision": "approve"})
+    assert [t.element_id for t in _open_tasks(instance.id)] == ["countersign"]  # still waiting for the second
+    runtime.complete_task(db.session, counter[1].id, caller(ctx, "finance"), {"decision": "approve"})
+    anyone = _open_tasks(instance.id)
+    assert [t.element_id for t in anyone] == ["anyone"] * 3
+    runtime.complete_task(db.session, anyone[1].id, caller(ctx, "finance"), {"decision": "approve"})
+    assert _open_tasks(instance.id) == []
+    assert db.session.get(ProcessInstance, instance.id).status == "completed"
+    assert {db.session.get(HumanTask, t.id).state for t in anyone} == {"completed", "cancelled"}
+
+
+def test_instances_keep_the_decision_table_they_started_with(ctx, test_forms):
+    _deploy_rules()
+    old = runtime.start_instance(db.session, "rules_flow", {"amount": 20000}, caller(ctx, "exec"))
+    _deploy_rules(("&gt; 10000", "&gt; 90000"))
+    new = runtime.start_instance(db.session, "rules_flow", {"amount": 20000}, caller(ctx, "exec"))
+    assert new.version_id != old.version_id
+    assert {t.element_id for t in _open_tasks(old.id)} == {"countersign"}
+    assert {t.element_id for t in _open_tasks(new.id)} == {"single"}
+
+
+def test_scheduler_job_fires_due_timers(ctx, travel):
+    from app.jobs.engine import fire_timers
+
+    _deploy("escalation.bpmn")
+    instance = runtime.start_instance(db.session, "escalation", {"dealer": "D-SH-1"}, caller(ctx, "exec"))
+    assert fire_timers(ctx) == 0
+    travel(timedelta(hours=49))
+    db.session.execute(
+        InstanceTimer.__table__.update().where(InstanceTimer.instance_id == instance.id).values(fire_at=utcnow())
+    )
+    db.session.commit()
+    assert fire_timers(ctx) == 1
+    assert [t.element_id for t in _open_tasks(instance.id)] == ["escalated"]
+    timer_event = db.session.scalars(
+        select(InstanceEvent).where(InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "timer")
+    ).one()
+    assert timer_event.actor == "scheduler"
