@@ -319,9 +319,8 @@ def test_scheduler_job_fires_due_timers(ctx, travel):
     instance = runtime.start_instance(db.session, "escalation", {"dealer": "D-SH-1"}, caller(ctx, "exec"))
     assert fire_timers(ctx) == 0
     travel(timedelta(hours=49))
-    db.session.execute(
-        InstanceTimer.__table__.update().where(InstanceTimer.instance_id == instance.id).values(fire_at=utcnow())
-    )
+    timers = InstanceTimer.__table__
+    db.session.execute(timers.update().where(timers.c.instance_id == instance.id).values(fire_at=utcnow()))
     db.session.commit()
     assert fire_timers(ctx) == 1
     assert [t.element_id for t in _open_tasks(instance.id)] == ["escalated"]
