@@ -81,3 +81,11 @@ def test_region_in_use_cannot_be_deleted(app, client, tokens):
     resp = client.delete(f"/api/v1/region/{sh}", headers=admin)
     assert resp.status_code == 422
     assert _counts(app) == before
+
+
+@pytest.mark.parametrize(
+    "body", [{"username": "exec", "password": "x"}, {"username": "exec", "password": "x", "provider": 1}]
+)
+def test_api_login_without_provider_is_400(client, body):
+    resp = client.post("/api/v1/security/login", json=body)
+    assert resp.status_code == 400 and "provider" in resp.get_json()["errors"]

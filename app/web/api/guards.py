@@ -18,6 +18,17 @@ def _check_rison_query():
     return None
 
 
+def _check_login_body():
+    """FAB's API login reads ``provider`` without checking it is there (a 500): require it."""
+    if request.path != "/api/v1/security/login" or request.method != "POST" or not request.is_json:
+        return None
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and body.get("provider") not in ("db", "ldap"):
+        return jsonify(message="provider is required: 'db'", errors={"provider": "required: 'db'"}), 400
+    return None
+
+
 def init_api_guards(app: Flask) -> None:
     """Register the checks on ``app``."""
     app.before_request(_check_rison_query)
+    app.before_request(_check_login_body)
