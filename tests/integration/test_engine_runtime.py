@@ -328,3 +328,46 @@ def test_scheduler_job_fires_due_timers(ctx, travel):
         select(InstanceEvent).where(InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "timer")
     ).one()
     assert timer_event.actor == "scheduler"
+
+
+def test_unknown_element_is_refused_by_the_schema_with_its_line(ctx):
+    with pytest.raises(definitions.DeployRefused) as err:
+        _deploy(
+            "two_step.bpmn",
+            ('<bpmn:endEvent id="rejected">', '<bpmn:frobnicate id="x"/><bpmn:endEvent id="rejected">'),
+        )
+    problem = err.value.problems[0]
+    assert problem["file"] == "two_step.bpmn" and problem["line"] and "frobnicate" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "__import__('os').system('touch /tmp/dms-pwned')",
+        "().__class__.__base__.__subclasses__()",
+        "10**10**10",
+        "'x'*10**10",
+        "[x for x in range(10)]",
+        "(lambda: 1)()",
+    ],
+)
+def test_hostile_conditions_are_refused_at_deploy_naming_the_flow(ctx, condition):
+    escaped = condition.replace("'", "&apos;").replace("<", "&lt;").replace(">", "&gt;")
+    with pytest.raises(definitions.DeployRefused) as err:
+        _deploy(
+            "two_step.bpmn",
+            ("amount &lt;= 10000</bpmn:conditionExpression>", f"{escaped}</bpmn:conditionExpression>"),
+        )
+    assert any(p["element"] == "f_ok" for p in err.value.problems)
+    assert not Path("/tmp/dms-pwned").exists()
+
+
+def test_expression_failing_at_run_time_is_an_incident(ctx):
+    _deploy("two_step.bpmn")
+    instance = runtime.start_instance(
+        db.session, "two_step", {"dealer": "D-SH-1"}, caller(ctx, "exec")
+    )  # no amount
+    (task,) = _open_tasks(instance.id)
+    runtime.complete_task(db.session, task.id, caller(ctx, "rm_sh"), {"decision": "approve"})
+    instance = db.session.get(ProcessInstance, instance.id)
+    assert instance.status == "error" and "amount" in instance.error

@@ -1,0 +1,49 @@
+"""A regional manager approves a task from the inbox (待办) in a real browser."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from playwright.sync_api import expect
+
+from tests.browser.test_login_journey import log_in
+from tests.conftest import PASSWORD
+
+
+def _post(url: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our local test server)
+        return json.loads(response.read())
+
+
+def test_regional_manager_approves_from_the_inbox(server, new_page, screenshot):
+    token = _post(
+        f"{server}/api/v1/security/login", {"username": "consultant", "password": PASSWORD, "provider": "db"}
+    )["access_token"]
+    started = _post(
+        f"{server}/api/v1/process_instance/",
+        {"process_key": "generic_approval", "data": {"dealer": "D-SH-002", "business_key": "GA-0001"}},
+        token,
+    )
+    assert started["status"] == "waiting"
+
+    page = new_page()
+    log_in(page, "rm_east")
+    page.goto("/inbox/")
+    row = page.locator("[data-testid=inbox] tr", has_text="GA-0001")
+    expect(row).to_be_visible()
+    row.get_by_role("link", name="Review").click()
+    page.locator("input[name=decision][value=approve]").check()
+    page.locator("#comment").fill("同意，价格符合政策")
+    screenshot(page, "4-task-form-zh")
+    page.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=inbox]", has_text="GA-0001")).to_have_count(0)
+
+    page.goto(f"/inbox/instance/{started['id']}")
+    expect(page.get_by_test_id("status")).to_have_text("completed")
+    expect(page.get_by_test_id("history")).to_contain_text("rm_east")
+    screenshot(page, "5-instance-history")
