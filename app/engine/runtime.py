@@ -170,6 +170,13 @@ def start_instance(session: Session, key: str, data: Any, caller: Caller) -> Pro
     return instance
 
 
+def task_variables(task: HumanTask) -> dict[str, Any]:
+    """The process data a waiting task sees (for showing it next to the form)."""
+    workflow = _workflow(task.instance)
+    spiff_task = next((t for t in workflow.get_tasks() if str(t.id) == task.spiff_task_id), None)
+    return data_diff({}, dict(spiff_task.data))[1] if spiff_task is not None else {}
+
+
 def may_act(task: HumanTask, caller: Caller) -> bool:
     """Does ``caller`` hold a candidate role and see the task's dealer/region?"""
     if not set(task.candidate_roles.split(",")) & caller.roles:

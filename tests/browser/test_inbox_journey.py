@@ -36,7 +36,7 @@ def test_regional_manager_approves_from_the_inbox(server, new_page, screenshot):
     page.goto("/inbox/")
     row = page.locator("[data-testid=inbox] tr", has_text="GA-0001")
     expect(row).to_be_visible()
-    row.get_by_role("link", name="Review").click()
+    row.get_by_role("link", name="区域经理审核").click()
     page.locator("input[name=decision][value=approve]").check()
     page.locator("#comment").fill("同意，价格符合政策")
     screenshot(page, "4-task-form-zh")

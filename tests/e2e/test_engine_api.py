@@ -205,3 +205,13 @@ def test_inbox_pages(app, tokens, deployed):
     web_login(outsider, "dealer_gd1")
     assert outsider.get(f"/inbox/task/{task_id}").status_code == 404
     assert outsider.get(f"/inbox/instance/{started.get_json()['id']}").status_code == 404
+
+
+def test_task_page_shows_the_process_data(app, tokens, deployed):
+    client = app.test_client()
+    started = _start(client, tokens["consultant"], {"amount": 4321, "dealer": "D-SH-1"})
+    task_id = started.get_json()["current_tasks"][0]["id"]
+    web = app.test_client()
+    web_login(web, "rm_sh")
+    page = web.get(f"/inbox/task/{task_id}").get_data(as_text=True)
+    assert "4321" in page and "D-SH-1" in page

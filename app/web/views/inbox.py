@@ -69,7 +69,7 @@ class InboxView(BaseView):
         self, task: HumanTask, values: dict | None = None, errors: dict | None = None, raw: str = ""
     ):
         schema = load_schema(task.form)
-        variables = {k: v for k, v in (task.instance.state.get("data") or {}).items()}
+        variables = runtime.task_variables(task)
         return self.render_template(
             "inbox/task.html",
             task=task,
