@@ -23,6 +23,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 FORM_PROPERTY = "formJsonSchemaFilename"
 ROLES_PROPERTY = "candidateRoles"
+DUE_PROPERTY = "dueIn"
+ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 _SUBPROCESSES = tuple(f"{{{BPMN_NS}}}{tag}" for tag in ("subProcess", "transaction", "adHocSubProcess"))
 # Text SpiffWorkflow evaluates as an expression, with the name used in messages.
@@ -106,6 +108,9 @@ def _check_user_tasks(
         form = properties.get(FORM_PROPERTY)
         if form is not None and not form_exists(form):
             yield _issue(task, f"form '{form}' does not exist")
+        due_in = properties.get(DUE_PROPERTY)
+        if due_in is not None and not ISO_DURATION.match(due_in.strip().strip('"')):
+            yield _issue(task, f"{DUE_PROPERTY} '{due_in}' is not an ISO-8601 duration such as P2D or PT4H")
         if ROLES_PROPERTY in properties:
             roles = [name.strip() for name in properties[ROLES_PROPERTY].split(",") if name.strip()]
             unknown = [name for name in roles if name not in known_roles]

@@ -39,7 +39,7 @@ from app.engine.tracking import (
 from app.formkit.schemas import load_schema, validate
 from app.models import Dealer, HumanTask, InstanceTimer, MessageWait, ProcessInstance, Region
 from app.models.base import utcnow
-from app.services.actor import Actor, acting_as
+from app.services.actor import Actor, acting_as, current_actor
 
 
 @dataclass(frozen=True)
@@ -52,26 +52,26 @@ class Caller:
     scope: DataScope
 
 
-def acting(func):
-    """Run an engine use case as its caller, so history and audit rows name them."""
+def use_case(func):
+    """One engine use case: run as its caller (history and audit name them); a concurrent
+    change of the same instance or task, detected at any flush, becomes ``Conflict``."""
 
     @functools.wraps(func)
     def wrapper(session, *args, **kwargs):
         who = kwargs.get("caller") or next((a for a in args if isinstance(a, Caller)), None)
-        if who is None:
-            return func(session, *args, **kwargs)
-        with acting_as(Actor(who.id, who.name)):
-            return func(session, *args, **kwargs)
+        actor = Actor(who.id, who.name) if who is not None else current_actor()
+        try:
+            with acting_as(actor):
+                return func(session, *args, **kwargs)
+        except StaleDataError as error:
+            session.rollback()
+            raise Conflict("someone else changed this process at the same time; reload and try again") from error
 
     return wrapper
 
 
 def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise Conflict("someone else changed this process at the same time; reload and try again") from error
+    session.commit()
 
 
 def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
@@ -135,7 +135,7 @@ def _check_start_data(data: Any) -> dict[str, Any]:
     return data
 
 
-@acting
+@use_case
 def start_instance(session: Session, key: str, data: Any, caller: Caller) -> ProcessInstance:
     """Start the latest version of process ``key`` with ``data`` as its variables."""
     version = latest_version(session, key)
@@ -193,7 +193,7 @@ def _task_for(session: Session, task_id: int, caller: Caller) -> HumanTask:
     return task
 
 
-@acting
+@use_case
 def claim_task(session: Session, task_id: int, caller: Caller, claim: bool = True) -> HumanTask:
     """Claim (or release) a task so others see it is being handled."""
     task = _task_for(session, task_id, caller)
@@ -207,7 +207,7 @@ def claim_task(session: Session, task_id: int, caller: Caller, claim: bool = Tru
     return task
 
 
-@acting
+@use_case
 def complete_task(
     session: Session, task_id: int, caller: Caller, data: Any, lock_version: int | None = None
 ) -> HumanTask:
@@ -259,6 +259,7 @@ def _instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
+@use_case
 def cancel_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Cancel a running instance; its open tasks leave every inbox."""
     instance = _instance(session, instance_id)
@@ -273,6 +274,7 @@ def cancel_instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
+@use_case
 def suspend_instance(session: Session, instance_id: int, suspend: bool = True) -> ProcessInstance:
     """Suspend (no task can be completed, no timer fires) or resume an instance."""
     instance = _instance(session, instance_id)
@@ -286,6 +288,7 @@ def suspend_instance(session: Session, instance_id: int, suspend: bool = True) -
     return instance
 
 
+@use_case
 def retry_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Run the failed step of an instance in ``error`` again."""
     instance = _instance(session, instance_id)
@@ -317,17 +320,18 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
         instance = session.get(ProcessInstance, instance_id)
         if instance is None or instance.status not in ("waiting", "running"):
             continue
-        workflow = _workflow(instance)
-        add_event(session, instance, "timer")
-        _advance(session, instance, workflow, lambda recorder, wf=workflow: wf.refresh_timers())
         try:
+            workflow = _workflow(instance)
+            add_event(session, instance, "timer")
+            _advance(session, instance, workflow, lambda recorder, wf=workflow: wf.refresh_timers())
             _commit(session)
             fired += 1
-        except Conflict:
-            continue
+        except StaleDataError:  # changed by a user meanwhile: the next sweep sees the new state
+            session.rollback()
     return fired
 
 
+@use_case
 def deliver_message(session: Session, name: str, business_key: str, payload: Any) -> list[int]:
     """Deliver message ``name`` to the instances with ``business_key`` waiting for it."""
     if not isinstance(payload, dict):

@@ -9,12 +9,14 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from app.domain.errors import Conflict
+
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 SPEC_KEYS = ("spec", "subprocess_specs")
 
 
-class StateTooNew(Exception):
-    """Stored state was written by a newer SpiffWorkflow than the one installed."""
+class StateTooNew(Conflict):
+    """Stored state was written by a newer SpiffWorkflow than the one installed (refused, 409)."""
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

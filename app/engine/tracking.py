@@ -7,11 +7,13 @@ import json
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.engine.lint import ISO_DURATION
 from app.models import HumanTask, InstanceEvent, InstanceTimer, MessageWait, ProcessInstance
 from app.models.base import utcnow
 from app.services.actor import current_actor
@@ -104,11 +106,21 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow: Bpmn
             dealer_id=instance.dealer_id,
             form=props.get("formJsonSchemaFilename"),
             instructions=(spec.extensions or {}).get("instructionsForEndUser"),
+            due_at=due_time(props.get("dueIn")),
             state="open",
         )
         session.add(row)
         opened.append(row)
     return opened
+
+
+def due_time(due_in: str | None) -> datetime | None:
+    """Now plus a task's ``dueIn`` property (an ISO-8601 duration such as ``P2D``), if it has one."""
+    value = (due_in or "").strip().strip('"')
+    if not ISO_DURATION.match(value):
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(value)
+    return utcnow() + TimerEventDefinition.get_timedelta_from_start(parsed, utcnow())
 
 
 def _fire_time(value: Any) -> datetime | None:

@@ -1,6 +1,7 @@
 """The engine's REST API and inbox pages over HTTP (Flask test client)."""
 
 import threading
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,8 @@ def test_claim_keeps_others_out(client, tokens, deployed):
     assert done.status_code == 200
 
 
-def test_two_users_completing_one_task_exactly_one_wins(app, tokens, deployed):
+@pytest.mark.parametrize("round_", range(5))
+def test_two_users_completing_one_task_exactly_one_wins(app, tokens, deployed, round_):
     client = app.test_client()
     task_id = _start(client, tokens["consultant"], {"amount": 1, "dealer": "D-SH-1"}).get_json()[
         "current_tasks"
@@ -215,3 +217,19 @@ def test_task_page_shows_the_process_data(app, tokens, deployed):
     web_login(web, "rm_sh")
     page = web.get(f"/inbox/task/{task_id}").get_data(as_text=True)
     assert "4321" in page and "D-SH-1" in page
+
+
+def test_shipped_flow_is_deployed_by_init_with_due_time_and_instructions(client, tokens):
+    resp = client.post(
+        "/api/v1/process_instance/",
+        json={"process_key": "generic_approval", "data": {"dealer": "D-GD-1"}},
+        headers=auth(tokens["consultant"]),
+    )
+    assert resp.status_code == 201
+    task = resp.get_json()["current_tasks"][0]
+    assert task["name"] == "区域经理审核" and "48" in task["instructions"]
+    from datetime import datetime, timedelta
+
+    due = datetime.fromisoformat(task["due_at"])
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    assert timedelta(days=1, hours=23) < due - datetime.now(UTC) <= timedelta(days=2)

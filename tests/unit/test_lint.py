@@ -189,3 +189,27 @@ def test_clean_decision_table_runs_in_the_sandbox(data, expected):
     )
     task = SimpleNamespace(data=data, task_spec=None, workflow=SimpleNamespace(script_engine=engine))
     assert DMNEngine(table).result(task) == expected
+
+
+def test_due_in_must_be_an_iso_duration():
+    from lxml import etree
+
+    root = etree.fromstring((BPMN / "approval_clean.bpmn").read_bytes())
+    ns = {
+        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+        "s": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    }
+    task = root.find(".//bpmn:userTask", ns)
+    ext = etree.SubElement(task, "{http://www.omg.org/spec/BPMN/20100524/MODEL}extensionElements")
+    props = etree.SubElement(ext, "{http://spiffworkflow.org/bpmn/schema/1.0/core}properties")
+    etree.SubElement(
+        props, "{http://spiffworkflow.org/bpmn/schema/1.0/core}property", name="dueIn", value="2 days"
+    )
+    issues = lint_bpmn(
+        root,
+        form_exists=lambda n: True,
+        known_roles={"RegionalManager"},
+        service_operations=set(),
+        trusted=False,
+    )
+    assert any("dueIn" in i.message and i.element == task.get("id") for i in issues)
