@@ -65,7 +65,9 @@ def use_case(func):
                 return func(session, *args, **kwargs)
         except StaleDataError as error:
             session.rollback()
-            raise Conflict("someone else changed this process at the same time; reload and try again") from error
+            raise Conflict(
+                "someone else changed this process at the same time; reload and try again"
+            ) from error
 
     return wrapper
 
