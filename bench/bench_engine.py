@@ -251,10 +251,11 @@ def instance_figure(app: Flask, version_id: int) -> tuple[list[Row], list[str]]:
         f"instance throughput: {INSTANCES:,} order approvals (start + 2 task completions, 3 commits, "
         f"{events:.0f} history rows and {rows_per:.0f} human-task rows per instance) vs raw "
         "SpiffWorkflow in memory with SpiffWorkflow's default PythonScriptEngine (eval), "
-        "serialize_json after each of the 3 steps and deserialize_json before each completion; "
+        "serialize_json (whole workflow, spec included) after each of the 3 steps and "
+        "deserialize_json before each completion; "
         f"5 alternating blocks. Ratio {ratio:.2f} of the baseline: {_met(ratio >= TARGET_RATIO)} "
         f"(≥ {TARGET_RATIO:.0%}).",
-        f"the SandboxScriptEngine row is the same in-memory baseline with the platform's sandboxed "
+        "the SandboxScriptEngine row is the same in-memory baseline with the platform's sandboxed "
         f"expressions ({SANDBOX_N} each, alternating with the default engine): the sandbox's share "
         "of the gap.",
     ]
