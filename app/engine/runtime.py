@@ -77,8 +77,11 @@ def _commit(session: Session) -> None:
 
 
 def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = load_state(instance.state, instance.version.spec, instance.serializer_version)
-    workflow.script_engine = engine_for(instance.version.trusted)
+    version = instance.version
+    specs = specs_of(version.id, version.content_hash, lambda: version.spec)
+    spec_json = version.spec if instance.serializer_version != SERIALIZER.VERSION else None
+    workflow = load_state(instance.state, specs, instance.serializer_version, spec_json)
+    workflow.script_engine = engine_for(version.trusted)
     return workflow
 
 
@@ -158,7 +161,7 @@ def start_instance(session: Session, key: str, data: Any, caller: Caller) -> Pro
         started_by=caller.name,
     )
     session.add(instance)
-    workflow = BpmnWorkflow(*specs_of(version.id, version.content_hash, version.spec))
+    workflow = BpmnWorkflow(*specs_of(version.id, version.content_hash, lambda: version.spec))
     workflow.script_engine = engine_for(version.trusted)
     session.flush()
     add_event(session, instance, "started", data_after=data_diff({}, data)[1] or None)

@@ -371,3 +371,22 @@ def test_expression_failing_at_run_time_is_an_incident(ctx):
     runtime.complete_task(db.session, task.id, caller(ctx, "rm_sh"), {"decision": "approve"})
     instance = db.session.get(ProcessInstance, instance.id)
     assert instance.status == "error" and "amount" in instance.error
+
+
+def test_many_loads_of_one_version_in_one_transaction(ctx):
+    """Regression: loading must never change the version's stored spec (decision tables broke)."""
+    files = {
+        "rule_then_message.bpmn": (DATA / "rule_then_message.bpmn").read_bytes(),
+        "route.dmn": (DATA / "route.dmn").read_bytes(),
+    }
+    definitions.deploy(db.session, files, actor="test", form_exists=form_exists, known_roles=ROLES)
+    db.session.commit()
+    exec_ = caller(ctx, "exec")
+    first = runtime.start_instance(
+        db.session, "rule_then_message", {"amount": 5, "business_key": "PAY-1"}, exec_
+    )
+    second = runtime.start_instance(
+        db.session, "rule_then_message", {"amount": 50000, "business_key": "PAY-1"}, exec_
+    )
+    assert runtime.deliver_message(db.session, "payment_received", "PAY-1", {}) == [first.id, second.id]
+    assert {db.session.get(ProcessInstance, i).status for i in (first.id, second.id)} == {"completed"}

@@ -19,7 +19,7 @@ def test_due_time_from_iso_durations():
 def test_state_from_a_newer_serializer_is_refused():
     major, minor = SERIALIZER.VERSION.split(".")
     with pytest.raises(StateTooNew, match="newer"):
-        load_state({}, {"spec": {}, "subprocess_specs": {}}, f"{major}.{int(minor) + 1}")
+        load_state({}, (None, {}), f"{major}.{int(minor) + 1}")
 
 
 def test_data_diff_keeps_only_changes():
