@@ -28,9 +28,12 @@ from app.engine.definitions import latest_version
 from app.engine.script_engine import engine_for
 from app.engine.serializer import SERIALIZER, dump_state, load_state, specs_of
 from app.engine.tracking import (
+    Before,
     StepRecorder,
     add_event,
+    before,
     data_diff,
+    insert_events,
     stamp_end,
     status_of,
     sync_human_tasks,
@@ -85,7 +88,7 @@ def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
     return workflow
 
 
-def _advance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, step) -> None:
+def _advance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, step, was: Before) -> None:
     """Run ``step`` then the engine to the next wait state; a failure becomes an incident."""
     recorder = StepRecorder()
     hooks = {"will_complete_task": recorder.will_complete, "did_complete_task": recorder.did_complete}
@@ -97,20 +100,26 @@ def _advance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow
         instance.status, instance.error = status_of(workflow), None
     except SpiffWorkflowException as error:
         instance.status, instance.error = "error", str(error).split("\n")[0][:2000]
-    for event in recorder.events:
-        add_event(session, instance, **event)
+    events = recorder.events
     if instance.status == "error":
-        add_event(session, instance, "incident", message=instance.error)
-    _save(session, instance, workflow)
+        events = [*events, {"kind": "incident", "message": instance.error}]
+    _save(session, instance, workflow, was, events)
 
 
-def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+def _save(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    was: Before,
+    events: list[dict[str, Any]] = (),
+) -> None:
     instance.state = dump_state(workflow)
     instance.serializer_version = SERIALIZER.VERSION
     stamp_end(instance)
     session.flush()
-    sync_human_tasks(session, instance, workflow)
-    sync_waits(session, instance, workflow)
+    insert_events(session, instance, list(events))
+    sync_human_tasks(session, instance, workflow, was)
+    sync_waits(session, instance, workflow, was)
 
 
 def _scope_keys(session: Session, data: dict[str, Any]) -> tuple[str | None, int | None]:
@@ -170,7 +179,7 @@ def start_instance(session: Session, key: str, data: Any, caller: Caller) -> Pro
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
 
-    _advance(session, instance, workflow, step)
+    _advance(session, instance, workflow, step, Before())
     _commit(session)
     return instance
 
@@ -229,6 +238,7 @@ def complete_task(
         raise Conflict(f"the process is {instance.status}")
     validate(load_schema(task.form), data)
     workflow = _workflow(instance)
+    was = before(workflow)
     spiff_task = next(
         (
             t
@@ -252,7 +262,7 @@ def complete_task(
         spiff_task.run()
         recorder.did_complete(spiff_task)
 
-    _advance(session, instance, workflow, step)
+    _advance(session, instance, workflow, step, was)
     _commit(session)
     return task
 
@@ -271,10 +281,11 @@ def cancel_instance(session: Session, instance_id: int) -> ProcessInstance:
     if instance.status in ("completed", "cancelled"):
         raise Conflict(f"the process is already {instance.status}")
     workflow = _workflow(instance)
+    was = before(workflow)
     workflow.cancel()
     instance.status = "cancelled"
     add_event(session, instance, "cancelled")
-    _save(session, instance, workflow)
+    _save(session, instance, workflow, was)
     _commit(session)
     return instance
 
@@ -300,13 +311,14 @@ def retry_instance(session: Session, instance_id: int) -> ProcessInstance:
     if instance.status != "error":
         raise Conflict("only a process with an incident can be retried")
     workflow = _workflow(instance)
+    was = before(workflow)
     add_event(session, instance, "retried", message=instance.error)
 
     def step(recorder):
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
 
-    _advance(session, instance, workflow, step)
+    _advance(session, instance, workflow, step, was)
     _commit(session)
     return instance
 
@@ -327,8 +339,9 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
             continue
         try:
             workflow = _workflow(instance)
+            was = before(workflow)
             add_event(session, instance, "timer")
-            _advance(session, instance, workflow, lambda recorder, wf=workflow: wf.refresh_timers())
+            _advance(session, instance, workflow, lambda recorder, wf=workflow: wf.refresh_timers(), was)
             _commit(session)
             fired += 1
         except StaleDataError:  # changed by a user meanwhile: the next sweep sees the new state
@@ -353,9 +366,10 @@ def deliver_message(session: Session, name: str, business_key: str, payload: Any
         raise NotFound(f"no process waits for message {name!r} with key {business_key!r}")
     for instance in instances:
         workflow = _workflow(instance)
+        was = before(workflow)
         add_event(session, instance, "message", element_id=name, data_after=data_diff({}, payload)[1] or None)
         event = BpmnEvent(MessageEventDefinition(name), payload)
-        _advance(session, instance, workflow, lambda recorder, wf=workflow, ev=event: wf.catch(ev))
+        _advance(session, instance, workflow, lambda recorder, wf=workflow, ev=event: wf.catch(ev), was)
     _commit(session)
     return [i.id for i in instances]
 

@@ -4,13 +4,14 @@ the next timer, message waits and the instance events (history)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.engine.lint import ISO_DURATION
@@ -66,6 +67,29 @@ def add_event(session: Session, instance: ProcessInstance, kind: str, **fields: 
     )
 
 
+def insert_events(session: Session, instance: ProcessInstance, events: list[dict[str, Any]]) -> None:
+    """Write several history rows at once (after the session's pending rows, keeping their order)."""
+    if not events:
+        return
+    actor, now = current_actor(), utcnow()
+    rows = [
+        {
+            "instance_id": instance.id,
+            "at": now,
+            "actor": actor.name,
+            "actor_id": actor.id,
+            "element_id": None,
+            "element_type": None,
+            "data_before": None,
+            "data_after": None,
+            "message": None,
+            **event,
+        }
+        for event in events
+    ]
+    session.execute(insert(InstanceEvent), rows)
+
+
 def _properties(spec) -> dict[str, str]:
     return dict((getattr(spec, "extensions", None) or {}).get("properties") or {})
 
@@ -78,14 +102,35 @@ def candidate_roles(spec) -> list[str]:
     return [spec.lane] if getattr(spec, "lane", None) else []
 
 
-def sync_human_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> list[HumanTask]:
+@dataclass(frozen=True)
+class Before:
+    """What a workflow waited for when it was loaded: skip bookkeeping that cannot have changed."""
+
+    user_tasks: bool = False
+    events: bool = False
+
+
+def before(workflow: BpmnWorkflow) -> Before:
+    """Snapshot of ``workflow``'s waits, taken right after loading it."""
+    return Before(
+        bool(workflow.get_tasks(state=TaskState.READY, manual=True)), bool(workflow.waiting_events())
+    )
+
+
+def sync_human_tasks(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, was: Before = Before(True, True)
+) -> list[HumanTask]:
     """Open a row for each ready user task; cancel rows whose task is no longer ready."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(("open", "claimed"))
-        )
-    ).all()
+    if not ready and not was.user_tasks:
+        return []
+    rows = []
+    if was.user_tasks:
+        rows = session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state.in_(("open", "claimed"))
+            )
+        ).all()
     known = {row.spiff_task_id for row in rows}
     for row in rows:
         if row.spiff_task_id not in ready:
@@ -134,10 +179,13 @@ def _fire_time(value: Any) -> datetime | None:
     return None
 
 
-def sync_waits(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+def sync_waits(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, was: Before = Before(True, True)
+) -> None:
     """Store the next timer and the awaited messages of ``instance``."""
-    session.execute(delete(InstanceTimer).where(InstanceTimer.instance_id == instance.id))
-    session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+    if was.events:
+        session.execute(delete(InstanceTimer).where(InstanceTimer.instance_id == instance.id))
+        session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
     if instance.status in ("completed", "cancelled"):
         return
     times, messages = [], set()
