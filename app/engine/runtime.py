@@ -19,7 +19,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -201,7 +201,9 @@ def may_act(task: HumanTask, caller: Caller) -> bool:
 
 
 def _task_for(session: Session, task_id: int, caller: Caller) -> HumanTask:
-    task = session.get(HumanTask, task_id)
+    task = session.get(
+        HumanTask, task_id, options=[joinedload(HumanTask.instance).joinedload(ProcessInstance.version)]
+    )
     if task is None or not may_act(task, caller):
         raise NotFound("no such task in your inbox")
     return task
@@ -268,7 +270,7 @@ def complete_task(
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
+    instance = session.get(ProcessInstance, instance_id, options=[joinedload(ProcessInstance.version)])
     if instance is None:
         raise NotFound("no such process instance")
     return instance
