@@ -15,8 +15,9 @@ from app.services.actor import Actor
 def register_views(appbuilder) -> None:
     """Register every page and API of the application (local imports keep startup lean)."""
     from app.web.api.admin import AuditLogApi
-    from app.web.api.engine import MessageApi, ProcessDefinitionApi, ProcessInstanceApi, TaskApi
+    from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
     from app.web.api.master_data import DealerApi, RegionApi
+    from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
     from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
