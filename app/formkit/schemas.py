@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,23 +25,41 @@ FORMS_DIR = ROOT / "forms"
 DECISION_FORM = "decision"
 DECISION_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "title": "Decision",
+    "title": {"zh_CN": "审批", "en": "Decision"},
     "properties": {
-        "decision": {"type": "string", "enum": ["approve", "reject"]},
-        "comment": {"type": "string", "maxLength": 2000},
+        "decision": {
+            "type": "string",
+            "title": {"zh_CN": "审批结果", "en": "Decision"},
+            "oneOf": [
+                {"const": "approve", "title": {"zh_CN": "同意", "en": "Approve"}},
+                {"const": "reject", "title": {"zh_CN": "驳回", "en": "Reject"}},
+            ],
+        },
+        "comment": {"type": "string", "maxLength": 2000, "title": {"zh_CN": "意见", "en": "Comment"}},
     },
     "required": ["decision"],
 }
+DECISION_UISCHEMA: dict[str, Any] = {"decision": {"ui:widget": "radio"}, "comment": {"ui:widget": "textarea"}}
 
 
-def _closed(schema: Any) -> Any:
-    """Copy of ``schema`` with ``additionalProperties: false`` on every object lacking a rule."""
+COMPOSED = ("if", "then", "else", "allOf", "anyOf", "oneOf", "dependentSchemas")
+
+
+def _closed(schema: Any, inner: bool = False) -> Any:
+    """Copy of ``schema`` that refuses unknown fields on every object lacking a rule.
+
+    Plain objects get ``additionalProperties: false``; objects composed with ``if``/``then``/
+    ``allOf``… get ``unevaluatedProperties: false``, which also counts their branches' fields.
+    Sub-schemas inside a composition are left open: the enclosing object closes them.
+    """
     if isinstance(schema, dict):
-        schema = {k: _closed(v) for k, v in schema.items()}
-        if schema.get("type") == "object" and "additionalProperties" not in schema:
-            schema["additionalProperties"] = False
+        composed = any(k in schema for k in COMPOSED)
+        schema = {k: _closed(v, inner=k in COMPOSED) for k, v in schema.items()}
+        rules = ("additionalProperties", "unevaluatedProperties")
+        if schema.get("type") == "object" and not inner and not any(r in schema for r in rules):
+            schema["unevaluatedProperties" if composed else "additionalProperties"] = False
     elif isinstance(schema, list):
-        schema = [_closed(v) for v in schema]
+        schema = [_closed(v, inner) for v in schema]
     return schema
 
 
@@ -59,10 +78,24 @@ def form_exists(name: str) -> bool:
     return name == DECISION_FORM or form_path(name) is not None
 
 
+def _plain_titles(schema: Any) -> Any:
+    """Copy with ``{"zh_CN": …, "en": …}`` titles as text, for the metaschema check only."""
+    if isinstance(schema, dict):
+        return {
+            k: (
+                " / ".join(map(str, v.values())) if k == "title" and isinstance(v, dict) else _plain_titles(v)
+            )
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_plain_titles(v) for v in schema]
+    return schema
+
+
 @lru_cache(maxsize=256)
 def _load(path: str, mtime: float) -> dict[str, Any]:
     schema = json.loads(Path(path).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
+    Draft202012Validator.check_schema(_plain_titles(schema))
     return _closed(schema)
 
 
@@ -79,6 +112,31 @@ def load_schema(name: str | None) -> dict[str, Any]:
         raise ValidationFailed(f"form {name!r} is not a valid JSON Schema: {error}") from error
 
 
+def load_uischema(name: str | None) -> dict[str, Any]:
+    """The UI schema of form ``name`` (``forms/<name>.uischema.json``), or an empty one."""
+    if not name or name == DECISION_FORM:
+        return copy.deepcopy(DECISION_UISCHEMA)
+    path = form_path(name)
+    ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json")) if path else None
+    if ui_path is None or not ui_path.is_file():
+        return {}
+    try:
+        loaded = json.loads(ui_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValidationFailed(f"UI schema of form {name!r} is not valid JSON: {error}") from error
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _message(error) -> str:
+    """A plainer message for choices; jsonschema's own otherwise."""
+    choices = error.validator_value if error.validator in ("oneOf", "anyOf") else None
+    if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
+        return "must be one of: " + ", ".join(str(c["const"]) for c in choices)
+    if error.validator == "enum":
+        return "must be one of: " + ", ".join(str(v) for v in error.validator_value)
+    return error.message
+
+
 def _pointer(path) -> str:
     return "/".join(str(p) for p in path) or "(form)"
 
@@ -88,12 +146,19 @@ def validate(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if error.validator in ("additionalProperties", "unevaluatedProperties"):
+            extra = re.findall(r"'([^']*)'", error.message.split("(", 1)[-1])
+            if error.validator == "additionalProperties":
+                extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             for name in extra:
                 errors[_pointer([*error.absolute_path, name])] = "unknown field"
             continue
-        errors.setdefault(_pointer(error.absolute_path), error.message)
+        if error.validator in ("required", "dependentRequired"):
+            missing = re.match(r"'([^']*)'", error.message)
+            if missing:
+                errors.setdefault(_pointer([*error.absolute_path, missing.group(1)]), "required")
+                continue
+        errors.setdefault(_pointer(error.absolute_path), _message(error))
     if errors:
         raise ValidationFailed(
             "the form has errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
-from app.domain.errors import DomainError
+from app.domain.errors import Conflict, DomainError
 from app.engine import runtime
 from app.engine.inbox import inbox
 from app.extensions import db
-from app.formkit.schemas import DECISION_FORM, load_schema
+from app.formkit.fields import build_form
+from app.formkit.parse import parse_object
+from app.formkit.schemas import load_schema, load_uischema
 from app.models import HumanTask, InstanceEvent, ProcessInstance
 from app.web.caller import caller
 
@@ -65,20 +66,12 @@ class InboxView(BaseView):
             abort(404)
         return task
 
-    def _render_task(
-        self, task: HumanTask, values: dict | None = None, errors: dict | None = None, raw: str = ""
-    ):
-        schema = load_schema(task.form)
+    def _render_task(self, task: HumanTask, values: dict | None = None, errors: dict | None = None):
+        locale = str(get_locale() or "zh_CN")
+        fields = build_form(load_schema(task.form), load_uischema(task.form), values, errors, locale, gettext)
         variables = runtime.task_variables(task)
         return self.render_template(
-            "inbox/task.html",
-            task=task,
-            schema=schema,
-            decision=(task.form or DECISION_FORM) == DECISION_FORM,
-            values=values or {},
-            errors=errors or {},
-            raw=raw or json.dumps(values or {}, ensure_ascii=False, indent=2),
-            variables=variables,
+            "inbox/task.html", task=task, fields=fields, errors=errors or {}, variables=variables
         )
 
     @expose("/task/<int:task_id>")
@@ -90,27 +83,15 @@ class InboxView(BaseView):
     @has_access
     def complete(self, task_id: int):
         task = self._task(task_id)
-        decision = (task.form or DECISION_FORM) == DECISION_FORM
-        raw = request.form.get("data", "")
-        if decision:
-            data = {"decision": request.form.get("decision", "")}
-            if request.form.get("comment"):
-                data["comment"] = request.form["comment"]
-        else:
-            try:
-                data = json.loads(raw or "{}")
-            except json.JSONDecodeError as error:
-                return self._render_task(
-                    task, errors={"(form)": _("not valid JSON: %(e)s", e=error.msg)}, raw=raw
-                ), 422
+        data = parse_object(load_schema(task.form), request.form)
         lock = request.form.get("lock_version", "")
         try:
             runtime.complete_task(db.session, task.id, caller(), data, int(lock) if lock.isdigit() else None)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
-            status = 409 if error.__class__.__name__ == "Conflict" else 422
-            return self._render_task(self._task(task_id), values=data, errors=error.errors, raw=raw), status
+            status = 409 if isinstance(error, Conflict) else 422
+            return self._render_task(self._task(task_id), values=data, errors=error.errors), status
         flash(_("Task completed"), "success")
         return redirect(url_for("InboxView.index"))
 
