@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ from jsonschema.exceptions import SchemaError
 from app.config import ROOT
 from app.domain.errors import ValidationFailed
 
-FORMS_DIR = ROOT / "forms"
+FORMS_DIR = Path(os.environ.get("DMS_FORMS_DIR", ROOT / "forms"))
 
 DECISION_FORM = "decision"
 DECISION_SCHEMA: dict[str, Any] = {

@@ -68,6 +68,7 @@ def server(tmp_path_factory) -> str:
         DMS_ADMIN_PASSWORD=ADMIN_PASSWORD,
         DMS_DEMO_PASSWORD=PASSWORD,
         DMS_LOGIN_RATE_LIMIT="1000 per minute",  # the journeys log in many times
+        DMS_FORMS_DIR=str(ROOT / "tests" / "data" / "forms"),  # test forms (e.g. order lines)
     )
     init = subprocess.run(
         [sys.executable, "run.py", "init", "--demo"],

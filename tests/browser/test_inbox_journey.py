@@ -38,7 +38,7 @@ def test_regional_manager_approves_from_the_inbox(server, new_page, screenshot):
     expect(row).to_be_visible()
     row.get_by_role("link", name="区域经理审核").click()
     page.locator("input[name=decision][value=approve]").check()
-    page.locator("#comment").fill("同意，价格符合政策")
+    page.locator("textarea[name=comment]").fill("同意，价格符合政策")
     screenshot(page, "4-task-form-zh")
     page.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=inbox]", has_text="GA-0001")).to_have_count(0)

@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
-from app.domain.errors import Conflict, DomainError
+from app.domain.errors import Conflict, DomainError, ValidationFailed
 from app.engine import runtime
 from app.engine.inbox import inbox
 from app.extensions import db
@@ -89,7 +89,8 @@ class InboxView(BaseView):
             runtime.complete_task(db.session, task.id, caller(), data, int(lock) if lock.isdigit() else None)
         except DomainError as error:
             db.session.rollback()
-            flash(error.message, "danger")
+            if not isinstance(error, ValidationFailed):  # form errors are shown next to the fields
+                flash(error.message, "danger")
             status = 409 if isinstance(error, Conflict) else 422
             return self._render_task(self._task(task_id), values=data, errors=error.errors), status
         flash(_("Task completed"), "success")
