@@ -32,8 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.adapters.roles_file import load_roles
     from app.cli import dms_group
     from app.extensions import csrf, db, migrate, talisman
+    from app.formkit import schemas
     from app.services.actor import set_resolver
     from app.web import api_blueprints, register_views, request_actor
+    from app.web.api.forms import stored_lookup
     from app.web.api.guards import init_api_guards
     from app.web.health import health
     from app.web.i18n import init_i18n
@@ -83,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
             csrf.exempt(blueprint)
     app.register_blueprint(health)
     init_i18n(app)
+    schemas.use_store(stored_lookup)
     init_api_guards(app)
     app.cli.add_command(dms_group)
     return app

@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,23 @@ def form_path(name: str, forms_dir: Path | None = None) -> Path | None:
     return path if path.is_file() else None
 
 
+# Where stored forms are looked up: set by the app factory (a function of the form name
+# returning (schema, uischema) or None), so the engine and pages see API-stored forms too.
+_stored: list[Callable[[str], tuple[dict, dict] | None]] = []
+
+
+def use_store(lookup: Callable[[str], tuple[dict, dict] | None]) -> None:
+    """Install the lookup of forms stored through the form API."""
+    _stored[:] = [lookup]
+
+
+def _from_store(name: str) -> tuple[dict, dict] | None:
+    return _stored[0](name) if _stored else None
+
+
 def form_exists(name: str) -> bool:
-    """True for the built-in decision form and every schema file in ``forms/``."""
-    return name == DECISION_FORM or form_path(name) is not None
+    """True for the built-in decision form, every schema file in ``forms/`` and every stored form."""
+    return name == DECISION_FORM or form_path(name) is not None or _from_store(name) is not None
 
 
 def _plain_titles(schema: Any) -> Any:
@@ -106,7 +121,10 @@ def load_schema(name: str | None) -> dict[str, Any]:
         return _closed(copy.deepcopy(DECISION_SCHEMA))
     path = form_path(name)
     if path is None:
-        raise ValidationFailed(f"form {name!r} does not exist", {"form": "unknown form"})
+        stored = _from_store(name)
+        if stored is None:
+            raise ValidationFailed(f"form {name!r} does not exist", {"form": "unknown form"})
+        return _closed(stored[0])
     try:
         return _load(str(path), path.stat().st_mtime)
     except (json.JSONDecodeError, SchemaError) as error:
@@ -118,8 +136,11 @@ def load_uischema(name: str | None) -> dict[str, Any]:
     if not name or name == DECISION_FORM:
         return copy.deepcopy(DECISION_UISCHEMA)
     path = form_path(name)
-    ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json")) if path else None
-    if ui_path is None or not ui_path.is_file():
+    if path is None:
+        stored = _from_store(name)
+        return copy.deepcopy(stored[1]) if stored else {}
+    ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json"))
+    if not ui_path.is_file():
         return {}
     try:
         loaded = json.loads(ui_path.read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ Importing this package registers every table on ``Model.metadata`` (used by Alem
 
 from app.models.audit import AuditLog
 from app.models.dealer import Dealer
+from app.models.form import FormVersion
 from app.models.process import (
     HumanTask,
     InstanceEvent,
@@ -21,6 +22,7 @@ from app.models.user_scope import UserScope
 __all__ = [
     "AuditLog",
     "Dealer",
+    "FormVersion",
     "HumanTask",
     "InstanceEvent",
     "InstanceTimer",

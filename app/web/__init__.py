@@ -16,6 +16,7 @@ def register_views(appbuilder) -> None:
     """Register every page and API of the application (local imports keep startup lean)."""
     from app.web.api.admin import AuditLogApi
     from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
+    from app.web.api.forms import FormApi
     from app.web.api.master_data import DealerApi, RegionApi
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
@@ -34,7 +35,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
     appbuilder.add_api(AuditLogApi)
-    for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi):
+    for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)
 
 
