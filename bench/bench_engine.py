@@ -14,7 +14,7 @@ Figures and their in-process baselines:
   human tasks spread over roles, dealers and regions, for a regional manager and a dealer
   user, against a plain Core select of the same page;
 - timer sweep: 10,000 instances of ``tests/data/engine/wait_timer_message.bpmn`` waiting on a
-  due timer, swept by ``runtime.fire_due_timers`` (the scheduler job's limit of 500 per call,
+  due timer, swept by ``waits.fire_due_timers`` (the scheduler job's limit of 500 per call,
   called until nothing is due), against raw SpiffWorkflow ``deserialize_json`` →
   ``refresh_timers`` → ``do_engine_steps`` → ``serialize_json`` of the same state in memory.
 
@@ -450,7 +450,7 @@ def seed_timers(app: Flask, count: int) -> tuple[datetime, int]:
 
 def platform_sweep(now: datetime) -> tuple[list[float], int]:
     """Call fire_due_timers (limit 500) until nothing is due at ``now``: (seconds per call, fired)."""
-    from app.engine.runtime import fire_due_timers
+    from app.engine.waits import fire_due_timers
     from app.extensions import db
     from app.services.actor import Actor, acting_as
 

@@ -11,13 +11,55 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine.lint import ISO_DURATION
 from app.models import HumanTask, InstanceEvent, InstanceTimer, MessageWait, ProcessInstance
 from app.models.base import utcnow
 from app.services.actor import current_actor
+
+_EVENT, _TASK = InstanceEvent.__table__, HumanTask.__table__
+_TIMER, _WAIT = InstanceTimer.__table__, MessageWait.__table__
+
+# Statements built once (their SQL is compiled once and cached by SQLAlchemy).
+_INSERT_EVENTS, _INSERT_TASKS = insert(_EVENT), insert(_TASK)
+_INSERT_TIMER, _INSERT_WAITS = insert(_TIMER), insert(_WAIT)
+_DELETE_TIMER = delete(_TIMER).where(_TIMER.c.instance_id == bindparam("instance_id"))
+_DELETE_WAITS = delete(_WAIT).where(_WAIT.c.instance_id == bindparam("instance_id"))
+_OPEN_TASKS = select(_TASK.c.id, _TASK.c.spiff_task_id, _TASK.c.lock_version).where(
+    _TASK.c.instance_id == bindparam("instance_id"), _TASK.c.state.in_(("open", "claimed"))
+)
+_CANCEL_TASK = (
+    update(_TASK)
+    .where(_TASK.c.id == bindparam("task_id"), _TASK.c.lock_version == bindparam("old_lock"))
+    .values(state="cancelled", lock_version=bindparam("new_lock"))
+)
+
+
+@dataclass
+class InstanceRow:
+    """What the engine's use cases read and write of one instance, as plain values.
+
+    The use cases write instances, human tasks, waits and history with SQL statements (no ORM
+    unit of work); ``lock_version`` is the optimistic lock the instance update checks.
+    """
+
+    id: int
+    version_id: int
+    content_hash: str
+    trusted: bool
+    status: str
+    error: str | None
+    state: dict[str, Any]
+    serializer_version: str
+    business_key: str | None
+    region_path: str | None
+    dealer_id: int | None
+    ended_at: datetime | None
+    lock_version: int
 
 
 def _plain(value: Any) -> Any:
@@ -67,14 +109,15 @@ def add_event(session: Session, instance: ProcessInstance, kind: str, **fields: 
     )
 
 
-def insert_events(session: Session, instance: ProcessInstance, events: list[dict[str, Any]]) -> None:
-    """Write several history rows at once (after the session's pending rows, keeping their order)."""
+def insert_events(connection: Connection, instance_id: int, events: list[dict[str, Any]]) -> None:
+    """Write several history rows at once, in order (a statement of its own: nothing pending
+    in the session is flushed first)."""
     if not events:
         return
     actor, now = current_actor(), utcnow()
     rows = [
         {
-            "instance_id": instance.id,
+            "instance_id": instance_id,
             "at": now,
             "actor": actor.name,
             "actor_id": actor.id,
@@ -87,7 +130,7 @@ def insert_events(session: Session, instance: ProcessInstance, events: list[dict
         }
         for event in events
     ]
-    session.execute(insert(InstanceEvent), rows)
+    connection.execute(_INSERT_EVENTS, rows)
 
 
 def _properties(spec) -> dict[str, str]:
@@ -102,6 +145,26 @@ def candidate_roles(spec) -> list[str]:
     return [spec.lane] if getattr(spec, "lane", None) else []
 
 
+class Waits:
+    """The ready user tasks and the waiting events of a workflow that no longer moves, each
+    looked up once (a lookup that raises is not remembered: the next one raises again)."""
+
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        self.workflow = workflow
+        self._ready: list[Any] | None = None
+        self._events: list[Any] | None = None
+
+    def ready(self) -> list[Any]:
+        if self._ready is None:
+            self._ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return self._ready
+
+    def events(self) -> list[Any]:
+        if self._events is None:
+            self._events = self.workflow.waiting_events()
+        return self._events
+
+
 @dataclass(frozen=True)
 class Before:
     """What a workflow waited for when it was loaded: skip bookkeeping that cannot have changed."""
@@ -110,53 +173,65 @@ class Before:
     events: bool = False
 
 
-def before(workflow: BpmnWorkflow) -> Before:
-    """Snapshot of ``workflow``'s waits, taken right after loading it."""
-    return Before(
-        bool(workflow.get_tasks(state=TaskState.READY, manual=True)), bool(workflow.waiting_events())
-    )
+def before(workflow: BpmnWorkflow, waits: Waits | None = None) -> Before:
+    """Snapshot of ``workflow``'s waits, taken right after loading it (``waits``: its lookups)."""
+    waits = waits or Waits(workflow)
+    return Before(bool(waits.ready()), bool(waits.events()))
 
 
 def sync_human_tasks(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, was: Before = Before(True, True)
-) -> list[HumanTask]:
-    """Open a row for each ready user task; cancel rows whose task is no longer ready."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    connection: Connection,
+    instance: InstanceRow,
+    workflow: BpmnWorkflow,
+    was: Before = Before(True, True),
+    waits: Waits | None = None,
+) -> list[str]:
+    """Open a row for each ready user task; cancel rows whose task is no longer ready.
+
+    Returns the Spiff task ids of the opened rows. A row changed meanwhile (its lock version
+    moved) raises ``StaleDataError``, as the ORM's version check would.
+    """
+    ready = {str(t.id): t for t in (waits or Waits(workflow)).ready()}
     if not ready and not was.user_tasks:
         return []
-    rows = []
+    rows: list[Any] = []
     if was.user_tasks:
-        rows = session.scalars(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.state.in_(("open", "claimed"))
-            )
-        ).all()
+        rows = list(connection.execute(_OPEN_TASKS, {"instance_id": instance.id}))
     known = {row.spiff_task_id for row in rows}
     for row in rows:
         if row.spiff_task_id not in ready:
-            row.state = "cancelled"
+            done = connection.execute(
+                _CANCEL_TASK,
+                {"task_id": row.id, "old_lock": row.lock_version, "new_lock": row.lock_version + 1},
+            )
+            if done.rowcount != 1:
+                raise StaleDataError(f"human task {row.id} was changed meanwhile")
     opened = []
     for task_id, task in ready.items():
         if task_id in known:
             continue
         spec = task.task_spec
         props = _properties(spec)
-        row = HumanTask(
-            instance_id=instance.id,
-            spiff_task_id=task_id,
-            element_id=spec.bpmn_id,
-            name=spec.bpmn_name or spec.bpmn_id,
-            candidate_roles=",".join(candidate_roles(spec)),
-            region_path=instance.region_path,
-            dealer_id=instance.dealer_id,
-            form=props.get("formJsonSchemaFilename"),
-            instructions=(spec.extensions or {}).get("instructionsForEndUser"),
-            due_at=due_time(props.get("dueIn")),
-            state="open",
+        opened.append(
+            {
+                "instance_id": instance.id,
+                "spiff_task_id": task_id,
+                "element_id": spec.bpmn_id,
+                "name": spec.bpmn_name or spec.bpmn_id,
+                "candidate_roles": ",".join(candidate_roles(spec)),
+                "region_path": instance.region_path,
+                "dealer_id": instance.dealer_id,
+                "form": props.get("formJsonSchemaFilename"),
+                "instructions": (spec.extensions or {}).get("instructionsForEndUser"),
+                "due_at": due_time(props.get("dueIn")),
+                "state": "open",
+                "created_at": utcnow(),
+                "lock_version": 1,
+            }
         )
-        session.add(row)
-        opened.append(row)
-    return opened
+    if opened:
+        connection.execute(_INSERT_TASKS, opened)
+    return [row["spiff_task_id"] for row in opened]
 
 
 def due_time(due_in: str | None) -> datetime | None:
@@ -180,16 +255,20 @@ def _fire_time(value: Any) -> datetime | None:
 
 
 def sync_waits(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, was: Before = Before(True, True)
+    connection: Connection,
+    instance: InstanceRow,
+    workflow: BpmnWorkflow,
+    was: Before = Before(True, True),
+    waits: Waits | None = None,
 ) -> None:
     """Store the next timer and the awaited messages of ``instance``."""
     if was.events:
-        session.execute(delete(InstanceTimer).where(InstanceTimer.instance_id == instance.id))
-        session.execute(delete(MessageWait).where(MessageWait.instance_id == instance.id))
+        connection.execute(_DELETE_TIMER, {"instance_id": instance.id})
+        connection.execute(_DELETE_WAITS, {"instance_id": instance.id})
     if instance.status in ("completed", "cancelled"):
         return
     times, messages = [], set()
-    for event in workflow.waiting_events():
+    for event in (waits or Waits(workflow)).events():
         if event.event_type.endswith("TimerEventDefinition"):
             fire_at = _fire_time(event.value)
             if fire_at is not None:
@@ -197,21 +276,28 @@ def sync_waits(
         elif event.event_type.endswith("MessageEventDefinition"):
             messages.add(event.name)
     if times:
-        session.add(InstanceTimer(instance_id=instance.id, fire_at=min(times)))
-    for name in sorted(messages):
-        session.add(MessageWait(instance_id=instance.id, message=name, business_key=instance.business_key))
+        connection.execute(_INSERT_TIMER, [{"instance_id": instance.id, "fire_at": min(times)}])
+    if messages:
+        connection.execute(
+            _INSERT_WAITS,
+            [
+                {"instance_id": instance.id, "message": name, "business_key": instance.business_key}
+                for name in sorted(messages)
+            ],
+        )
 
 
-def status_of(workflow: BpmnWorkflow) -> str:
+def status_of(workflow: BpmnWorkflow, waits: Waits | None = None) -> str:
     """running / waiting / completed from the workflow's own state."""
     if workflow.completed:
         return "completed"
-    if workflow.get_tasks(state=TaskState.READY, manual=True) or workflow.waiting_events():
+    waits = waits or Waits(workflow)
+    if waits.ready() or waits.events():
         return "waiting"
     return "running"
 
 
-def stamp_end(instance: ProcessInstance) -> None:
+def stamp_end(instance: InstanceRow) -> None:
     """Set ``ended_at`` once an instance completes or is cancelled."""
     if instance.status in ("completed", "cancelled") and instance.ended_at is None:
         instance.ended_at = utcnow()

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 def fire_timers(app: Flask) -> int:
     """Advance every instance whose timer is due (runs inside an app context)."""
-    from app.engine.runtime import fire_due_timers
+    from app.engine.waits import fire_due_timers
     from app.extensions import db
     from app.services.actor import Actor, acting_as
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.adapters.unit_of_work import SqlUnitOfWork
 from app.domain.errors import Conflict, NotFound, ValidationFailed
-from app.engine import definitions, registry, runtime
+from app.engine import definitions, registry, runtime, waits
 from app.engine.inbox import inbox
 from app.extensions import db
 from app.formkit.schemas import form_exists
@@ -193,16 +193,14 @@ def test_timer_then_message(ctx, travel):
     timer = db.session.get(InstanceTimer, instance.id)
     assert instance.status == "waiting" and timer is not None
     assert timedelta(hours=1, minutes=59) < timer.fire_at - utcnow() <= timedelta(hours=2)
-    assert runtime.fire_due_timers(db.session) == 0  # not due yet
+    assert waits.fire_due_timers(db.session) == 0  # not due yet
     with pytest.raises(NotFound):
-        runtime.deliver_message(
-            db.session, "payment_received", "SO-1", {"amount": 1}
-        )  # not waiting for it yet
-    assert runtime.fire_due_timers(db.session, now=travel(timedelta(hours=3))) == 1
+        waits.deliver_message(db.session, "payment_received", "SO-1", {"amount": 1})  # not waiting for it yet
+    assert waits.fire_due_timers(db.session, now=travel(timedelta(hours=3))) == 1
     assert db.session.get(InstanceTimer, instance.id) is None
     with pytest.raises(NotFound):
-        runtime.deliver_message(db.session, "payment_received", "SO-404", {})
-    assert runtime.deliver_message(db.session, "payment_received", "SO-1", {"amount": 99}) == [instance.id]
+        waits.deliver_message(db.session, "payment_received", "SO-404", {})
+    assert waits.deliver_message(db.session, "payment_received", "SO-1", {"amount": 99}) == [instance.id]
     assert db.session.get(ProcessInstance, instance.id).status == "completed"
 
 
@@ -210,7 +208,7 @@ def test_boundary_timer_escalates_and_removes_the_open_task(ctx, travel):
     _deploy("escalation.bpmn")
     instance = runtime.start_instance(db.session, "escalation", {"dealer": "D-GD-1"}, caller(ctx, "exec"))
     (review,) = _open_tasks(instance.id)
-    assert runtime.fire_due_timers(db.session, now=travel(timedelta(hours=49))) == 1
+    assert waits.fire_due_timers(db.session, now=travel(timedelta(hours=49))) == 1
     assert db.session.get(HumanTask, review.id).state == "cancelled"
     assert [t.element_id for t in _open_tasks(instance.id)] == ["escalated"]
 
@@ -388,5 +386,5 @@ def test_many_loads_of_one_version_in_one_transaction(ctx):
     second = runtime.start_instance(
         db.session, "rule_then_message", {"amount": 50000, "business_key": "PAY-1"}, exec_
     )
-    assert runtime.deliver_message(db.session, "payment_received", "PAY-1", {}) == [first.id, second.id]
+    assert waits.deliver_message(db.session, "payment_received", "PAY-1", {}) == [first.id, second.id]
     assert {db.session.get(ProcessInstance, i).status for i in (first.id, second.id)} == {"completed"}

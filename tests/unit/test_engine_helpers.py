@@ -38,3 +38,26 @@ def test_registry_refuses_unknown_operations_and_parameters():
     with pytest.raises(TypeError, match="unexpected"):
         registry.call("test.typed", {"amount": 1, "evil": 2})
     assert registry.call("platform.echo", {"x": 1}) == {"x": 1}
+
+
+def test_dump_state_is_the_serializer_output_without_the_spec():
+    """Guards the shortcut in dump_state against a SpiffWorkflow upgrade changing its converter."""
+    from pathlib import Path
+
+    from lxml import etree
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+    from SpiffWorkflow.util.task import TaskState
+
+    from app.engine.script_engine import SCRIPT_ENGINE
+    from app.engine.serializer import SPEC_KEYS, dump_state
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    path = Path(__file__).parent.parent / "data" / "engine" / "two_step.bpmn"
+    parser.add_bpmn_xml(etree.parse(str(path)).getroot(), path.name)
+    workflow = BpmnWorkflow(parser.get_spec("two_step"), parser.get_subprocess_specs("two_step"))
+    workflow.script_engine = SCRIPT_ENGINE
+    workflow.get_tasks(state=TaskState.READY)[0].data.update({"amount": 5})
+    workflow.do_engine_steps()
+    expected = {k: v for k, v in SERIALIZER.to_dict(workflow).items() if k not in SPEC_KEYS}
+    assert dump_state(workflow) == expected

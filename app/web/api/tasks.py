@@ -6,7 +6,7 @@ from flask import request
 from flask_appbuilder.api import expose, protect, safe
 
 from app.domain.errors import DomainError, ValidationFailed
-from app.engine import runtime
+from app.engine import runtime, waits
 from app.engine.inbox import inbox
 from app.extensions import db
 from app.models import HumanTask
@@ -135,7 +135,7 @@ class MessageApi(EngineApi):
                     "name and correlation_key are required strings",
                     {"name": "required", "correlation_key": "required"},
                 )
-            ids = runtime.deliver_message(db.session, name, key, body.get("payload") or {})
+            ids = waits.deliver_message(db.session, name, key, body.get("payload") or {})
         except DomainError as error:
             return self.fail(error)
         return self.response(200, instances=ids)
