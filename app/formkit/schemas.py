@@ -65,6 +65,11 @@ def _closed(schema: Any, inner: bool = False) -> Any:
     return schema
 
 
+def closed_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as every submission is validated against (unknown fields refused)."""
+    return _closed(schema)
+
+
 def form_path(name: str, forms_dir: Path | None = None) -> Path | None:
     """The schema file of form ``name`` (``x`` or ``x.schema.json``), if it exists and is safe."""
     forms_dir = forms_dir or FORMS_DIR

@@ -20,6 +20,7 @@ def register_views(appbuilder) -> None:
     from app.web.api.master_data import DealerApi, RegionApi
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.forms import FormDesignerView
     from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
 
@@ -31,6 +32,7 @@ def register_views(appbuilder) -> None:
     admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
     appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list", **admin)
+    appbuilder.add_view(FormDesignerView, "Forms", label=_l("Forms"), icon="fa-wpforms", **admin)
 
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
