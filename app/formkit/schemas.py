@@ -65,6 +65,14 @@ def _closed(schema: Any, inner: bool = False) -> Any:
     return schema
 
 
+def raw_schema(name: str) -> dict[str, Any]:
+    """A form file's schema exactly as written (for editing), without the closing rules."""
+    path = form_path(name)
+    if path is None:
+        raise ValidationFailed(f"form {name!r} does not exist", {"form": "unknown form"})
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def closed_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` as every submission is validated against (unknown fields refused)."""
     return _closed(schema)

@@ -101,3 +101,13 @@ def test_only_administrators_and_consultants_design_forms(app):
     client = app.test_client()
     web_login(client, "rm_east")
     assert client.get("/forms/").status_code in (302, 403)
+
+
+def test_editing_a_file_form_shows_it_as_written(app, monkeypatch):
+    from app.formkit import schemas
+    from tests.e2e.test_task_forms import DATA
+
+    monkeypatch.setattr(schemas, "FORMS_DIR", DATA / "forms")
+    client, _, _ = _designer(app)
+    html = client.get("/forms/edit/order_lines").get_data(as_text=True)
+    assert "收货地址" in html and "additionalProperties" not in html and "unevaluatedProperties" not in html

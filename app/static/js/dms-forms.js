@@ -38,7 +38,7 @@
       block.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !show; });
     });
   }
-  document.querySelectorAll("form.dms-form").forEach(function (form) {
+  document.querySelectorAll(".dms-form").forEach(function (form) {
     applyConditions(form);
     form.addEventListener("change", function () { applyConditions(form); });
   });

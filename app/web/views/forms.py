@@ -66,7 +66,7 @@ class FormDesignerView(BaseView):
         schema, uischema = STARTER, {}
         if name:
             if schemas.form_path(name) is not None:
-                schema, uischema = schemas.load_schema(name), schemas.load_uischema(name)
+                schema, uischema = schemas.raw_schema(name), schemas.load_uischema(name)
             else:
                 stored = latest_form(db.session, name)
                 if stored is None:
