@@ -129,15 +129,18 @@ def _load(path: str, mtime: float) -> dict[str, Any]:
 
 
 def load_schema(name: str | None) -> dict[str, Any]:
-    """The closed schema of form ``name`` (None or 'decision' → the built-in decision form)."""
+    """The closed schema of form ``name`` (None or 'decision' → the built-in decision form).
+
+    A version stored through the API or the designer wins over the shipped file of the same name.
+    """
     if not name or name == DECISION_FORM:
         return _closed(copy.deepcopy(DECISION_SCHEMA))
+    stored = _from_store(name)
+    if stored is not None:
+        return _closed(stored[0])
     path = form_path(name)
     if path is None:
-        stored = _from_store(name)
-        if stored is None:
-            raise ValidationFailed(f"form {name!r} does not exist", {"form": "unknown form"})
-        return _closed(stored[0])
+        raise ValidationFailed(f"form {name!r} does not exist", {"form": "unknown form"})
     try:
         return _load(str(path), path.stat().st_mtime)
     except (json.JSONDecodeError, SchemaError) as error:
@@ -148,10 +151,12 @@ def load_uischema(name: str | None) -> dict[str, Any]:
     """The UI schema of form ``name`` (``forms/<name>.uischema.json``), or an empty one."""
     if not name or name == DECISION_FORM:
         return copy.deepcopy(DECISION_UISCHEMA)
+    stored = _from_store(name)
+    if stored is not None:
+        return copy.deepcopy(stored[1])
     path = form_path(name)
     if path is None:
-        stored = _from_store(name)
-        return copy.deepcopy(stored[1]) if stored else {}
+        return {}
     ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json"))
     if not ui_path.is_file():
         return {}

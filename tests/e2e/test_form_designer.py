@@ -111,3 +111,18 @@ def test_editing_a_file_form_shows_it_as_written(app, monkeypatch):
     client, _, _ = _designer(app)
     html = client.get("/forms/edit/order_lines").get_data(as_text=True)
     assert "收货地址" in html and "additionalProperties" not in html and "unevaluatedProperties" not in html
+
+
+def test_a_saved_edit_replaces_the_shipped_file_for_the_next_task(app, monkeypatch):
+    from app.formkit import schemas
+    from tests.e2e.test_task_forms import DATA
+
+    monkeypatch.setattr(schemas, "FORMS_DIR", DATA / "forms")
+    client, token, _ = _designer(app, "admin", ADMIN_PASSWORD)
+    edited = schemas.raw_schema("order_lines")
+    edited["properties"]["ship_to"]["title"] = {"zh_CN": "送货地址（新）", "en": "Deliver to"}
+    _post(client, token, action="save", name="order_lines", schema=json.dumps(edited, ensure_ascii=False))
+    with app.test_request_context():
+        assert (
+            schemas.load_schema("order_lines")["properties"]["ship_to"]["title"]["zh_CN"] == "送货地址（新）"
+        )

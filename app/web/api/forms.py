@@ -65,7 +65,7 @@ class FormApi(BaseApi):
     @protect()
     @safe
     def current(self, name: str):
-        """The current version of a form (a file in forms/ or the newest stored version).
+        """The current version of a form (the newest stored version, else the file in forms/).
         ---
         get:
           parameters:
@@ -74,23 +74,23 @@ class FormApi(BaseApi):
             200: {description: The form}
             404: {description: No such form}
         """
-        if schemas.form_path(name) is not None:
+        found = latest_form(db.session, name)
+        if found is not None:
             return self.response(
                 200,
-                name=name,
-                source="file",
-                version=None,
-                schema=schemas.load_schema(name),
-                uischema=schemas.load_uischema(name),
+                name=found.name,
+                source="stored",
+                version=found.version,
+                schema=found.schema,
+                uischema=found.uischema,
             )
-        found = latest_form(db.session, name)
-        if found is None:
+        if schemas.form_path(name) is None:
             return self.response_404()
         return self.response(
             200,
-            name=found.name,
-            source="stored",
-            version=found.version,
-            schema=found.schema,
-            uischema=found.uischema,
+            name=name,
+            source="file",
+            version=None,
+            schema=schemas.raw_schema(name),
+            uischema=schemas.load_uischema(name),
         )

@@ -44,7 +44,7 @@ def _listing() -> list[dict[str, Any]]:
     for row in db.session.query(FormVersion.name, db.func.max(FormVersion.version)).group_by(
         FormVersion.name
     ):
-        found.setdefault(row[0], {"name": row[0], "source": "stored", "version": row[1]})
+        found[row[0]] = {"name": row[0], "source": "stored", "version": row[1]}
     return sorted(found.values(), key=lambda f: f["name"])
 
 
@@ -65,13 +65,13 @@ class FormDesignerView(BaseView):
     def edit(self, name: str = ""):
         schema, uischema = STARTER, {}
         if name:
-            if schemas.form_path(name) is not None:
+            stored = latest_form(db.session, name)
+            if stored is not None:
+                schema, uischema = stored.schema, stored.uischema
+            elif schemas.form_path(name) is not None:
                 schema, uischema = schemas.raw_schema(name), schemas.load_uischema(name)
             else:
-                stored = latest_form(db.session, name)
-                if stored is None:
-                    abort(404)
-                schema, uischema = stored.schema, stored.uischema
+                abort(404)
         texts = {
             "schema": json.dumps(schema, ensure_ascii=False, indent=2),
             "uischema": json.dumps(uischema, ensure_ascii=False, indent=2),
