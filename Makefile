@@ -31,8 +31,9 @@ $(STAMP)/venv-dev: $(STAMP)/venv requirements-dev.txt
 
 $(STAMP)/npm: package.json package-lock.json | $(STAMP)
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	mkdir -p app/static/vendor/echarts
+	mkdir -p app/static/vendor/echarts app/static/vendor/dmn-js
 	cp node_modules/echarts/dist/echarts.min.js app/static/vendor/echarts/
+	cp -r node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets app/static/vendor/dmn-js/
 	touch $@
 
 $(STAMP)/translations: $(STAMP)/venv $(wildcard app/translations/*/LC_MESSAGES/messages.po)

@@ -23,6 +23,7 @@ def register_views(appbuilder) -> None:
     from app.web.views.forms import FormDesignerView
     from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
+    from app.web.views.rules import RulesEditorView
 
     category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
     appbuilder.add_view(InboxView, "Inbox", label=_l("Inbox"), icon="fa-inbox")
@@ -33,6 +34,9 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list", **admin)
     appbuilder.add_view(FormDesignerView, "Forms", label=_l("Forms"), icon="fa-wpforms", **admin)
+    appbuilder.add_view(
+        RulesEditorView, "Decision tables", label=_l("Decision tables"), icon="fa-table", **admin
+    )
 
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
