@@ -4,12 +4,16 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: ``message`` for people, ``errors`` maps a field to its problem."""
+    """Base class: ``message`` for people, ``errors`` maps a field to its problem (English);
+    ``details`` optionally maps a field to ``(msgid, params)`` for showing it translated."""
 
-    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, str] | None = None, details: dict[str, tuple] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        self.details = details or {}
 
 
 class ValidationFailed(DomainError):

@@ -21,6 +21,7 @@ from jsonschema.exceptions import SchemaError
 
 from app.config import ROOT
 from app.domain.errors import ValidationFailed
+from app.formkit import messages
 
 FORMS_DIR = Path(os.environ.get("DMS_FORMS_DIR", ROOT / "forms"))
 
@@ -167,40 +168,39 @@ def load_uischema(name: str | None) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _message(error) -> str:
-    """A plainer message for choices; jsonschema's own otherwise."""
-    choices = error.validator_value if error.validator in ("oneOf", "anyOf") else None
-    if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
-        return "must be one of: " + ", ".join(str(c["const"]) for c in choices)
-    if error.validator == "enum":
-        return "must be one of: " + ", ".join(str(v) for v in error.validator_value)
-    return error.message
-
-
 def _pointer(path) -> str:
     return "/".join(str(p) for p in path) or "(form)"
 
 
 def validate(schema: dict[str, Any], data: Any) -> dict[str, Any]:
-    """Return ``data`` if it satisfies ``schema``; else raise ValidationFailed naming each field."""
+    """Return ``data`` if it satisfies ``schema``; else raise ValidationFailed naming each field.
+
+    ``errors`` maps a field path (``lines/1/qty``) to an English message; ``details`` maps it to
+    ``(msgid, params)`` so pages can show it in the user's language.
+    """
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    errors: dict[str, str] = {}
+    details: dict[str, tuple[str, dict[str, Any]]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         if error.validator in ("additionalProperties", "unevaluatedProperties"):
             extra = re.findall(r"'([^']*)'", error.message.split("(", 1)[-1])
             if error.validator == "additionalProperties":
                 extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             for name in extra:
-                errors[_pointer([*error.absolute_path, name])] = "unknown field"
+                details[_pointer([*error.absolute_path, name])] = (messages.UNKNOWN, {})
             continue
         if error.validator in ("required", "dependentRequired"):
             missing = re.match(r"'([^']*)'", error.message)
             if missing:
-                errors.setdefault(_pointer([*error.absolute_path, missing.group(1)]), "required")
+                details.setdefault(
+                    _pointer([*error.absolute_path, missing.group(1)]), (messages.REQUIRED, {})
+                )
                 continue
-        errors.setdefault(_pointer(error.absolute_path), _message(error))
-    if errors:
-        raise ValidationFailed(
+        details.setdefault(_pointer(error.absolute_path), messages.describe(error))
+    if details:
+        errors = {path: messages.english(message) for path, message in details.items()}
+        failure = ValidationFailed(
             "the form has errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
         )
+        failure.details = details
+        raise failure
     return data

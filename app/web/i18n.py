@@ -8,7 +8,7 @@ FAB ships its catalog as ``zh`` and puts its folder first; Flask-Babel merges ou
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select
 
@@ -50,3 +50,16 @@ def role_label(name: str) -> str:
     locale = get_locale()
     key = "zh_CN" if locale is not None and locale.language == "zh" else "en"
     return definition.labels.get(key) or name
+
+
+def field_errors(error) -> dict[str, str]:
+    """A domain error's field messages in the UI language (its English texts when untranslatable)."""
+    details = getattr(error, "details", None) or {}
+    translated = {}
+    for path, message in error.errors.items():
+        if path in details:
+            msgid, params = details[path]
+            translated[path] = gettext(msgid, **params)
+        else:
+            translated[path] = message
+    return translated

@@ -66,7 +66,7 @@ def test_invalid_row_is_reported_in_place_and_values_are_kept_then_fixed(app, to
     resp = web.post(f"/inbox/task/{task_id}/complete", data=bad)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert 'data-field="lines[1][qty]"' in html and "minimum" in html
+    assert 'data-field="lines[1][qty]">不能小于 1<' in html  # translated into the UI language
     assert 'value="上海市浦东新区"' in html and 'value="SKU-2"' in html and "&lt;b&gt;急&lt;/b&gt;" in html
     good = {**bad, "lines[1][qty]": "5"}
     assert web.post(f"/inbox/task/{task_id}/complete", data=good).status_code == 302
@@ -90,6 +90,6 @@ def test_the_same_validator_serves_the_api(tokens, lines_task):
     )
     assert resp.status_code == 422
     assert resp.get_json()["errors"] == {
-        "lines/0/qty": "-1 is less than the minimum of 1",
+        "lines/0/qty": "must be at least 1",
         "project_name": "required",
     }

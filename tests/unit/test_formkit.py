@@ -87,8 +87,8 @@ def test_validation_maps_errors_to_fields_inside_rows():
         )
     assert err.value.errors == {
         "bad": "unknown field",
-        "lines/0/qty": "'x' is not of type 'integer'",
-        "lines/0/sku": "'' should be non-empty",
+        "lines/0/qty": "must be a whole number",
+        "lines/0/sku": "must not be empty",
         "project_name": "required",
     }
 
@@ -96,3 +96,11 @@ def test_validation_maps_errors_to_fields_inside_rows():
 def test_unchecked_checkbox_is_false_and_empty_optional_inputs_are_left_out():
     data = parse_object(SCHEMA, MultiDict({"ship_to": "x", "lines[0][sku]": "A", "lines[0][qty]": "1"}))
     assert data["urgent"] is False and "note" not in data and "channel" not in data
+
+
+def test_messages_carry_a_translatable_id_with_parameters():
+    with pytest.raises(ValidationFailed) as err:
+        validate(_closed(SCHEMA), {"ship_to": "x" * 201, "lines": []})
+    assert err.value.details["ship_to"] == ("at most %(limit)s characters", {"limit": 200})
+    assert err.value.errors["ship_to"] == "at most 200 characters"
+    assert err.value.details["lines"] == ("at least %(limit)s row(s)", {"limit": 1})

@@ -16,6 +16,7 @@ from app.formkit import schemas
 from app.formkit.fields import build_form
 from app.formkit.store import check_form, latest_form, save_form
 from app.models import FormVersion
+from app.web.i18n import field_errors
 
 STARTER = {
     "type": "object",
@@ -122,7 +123,7 @@ class FormDesignerView(BaseView):
                 schemas.validate(schemas.closed_schema(schema), sample)
                 result = gettext("The sample data are valid.")
             except ValidationFailed as error:
-                sample_errors = error.errors
+                sample_errors = field_errors(error)
         if action == "save":
             version, created = save_form(db.session, name, schema, uischema, g.user.username)
             db.session.commit()

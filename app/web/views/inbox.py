@@ -16,6 +16,7 @@ from app.formkit.parse import parse_object
 from app.formkit.schemas import load_schema, load_uischema
 from app.models import HumanTask, InstanceEvent, ProcessInstance
 from app.web.caller import caller
+from app.web.i18n import field_errors
 
 PAGE_SIZE = 25
 
@@ -92,7 +93,7 @@ class InboxView(BaseView):
             if not isinstance(error, ValidationFailed):  # form errors are shown next to the fields
                 flash(error.message, "danger")
             status = 409 if isinstance(error, Conflict) else 422
-            return self._render_task(self._task(task_id), values=data, errors=error.errors), status
+            return self._render_task(self._task(task_id), values=data, errors=field_errors(error)), status
         flash(_("Task completed"), "success")
         return redirect(url_for("InboxView.index"))
 
