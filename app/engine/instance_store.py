@@ -15,11 +15,10 @@ from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine.script_engine import engine_for
 from app.engine.serializer import SERIALIZER, load_state, specs_of
-from app.engine.tracking import InstanceRow
+from app.engine.tracking import InstanceRow, expect_one
 from app.models import Dealer, HumanTask, ProcessDefinition, ProcessInstance, ProcessVersion, Region
 from app.models.base import utcnow
 
@@ -178,8 +177,7 @@ def update_instance(connection: Connection, row: InstanceRow) -> None:
             "lock_version": row.lock_version + 1,
         },
     )
-    if done.rowcount != 1:
-        raise StaleDataError(f"process instance {row.id} was changed meanwhile")
+    expect_one(done, f"process instance {row.id}")
     row.lock_version += 1
 
 

@@ -48,6 +48,7 @@ from app.engine.tracking import (
     add_event,
     before,
     data_diff,
+    expect_one,
     insert_events,
     stamp_end,
     status_of,
@@ -309,8 +310,7 @@ def complete_task(
             "lock_version": task.lock_version + 1,
         },
     )
-    if done.rowcount != 1:
-        raise StaleDataError(f"human task {task.id} was changed meanwhile")
+    expect_one(done, f"human task {task.id}")
 
     def step(recorder):
         recorder.will_complete(spiff_task)

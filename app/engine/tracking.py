@@ -39,6 +39,13 @@ _CANCEL_TASK = (
 )
 
 
+def expect_one(result, what: str) -> None:
+    """An UPDATE guarded by ``lock_version`` must change exactly one row; otherwise someone
+    changed that row meanwhile (``StaleDataError``, a 409 for the caller)."""
+    if result.rowcount != 1:
+        raise StaleDataError(f"{what} was changed meanwhile")
+
+
 @dataclass
 class InstanceRow:
     """What the engine's use cases read and write of one instance, as plain values.
@@ -200,12 +207,13 @@ def sync_human_tasks(
     known = {row.spiff_task_id for row in rows}
     for row in rows:
         if row.spiff_task_id not in ready:
-            done = connection.execute(
-                _CANCEL_TASK,
-                {"task_id": row.id, "old_lock": row.lock_version, "new_lock": row.lock_version + 1},
+            expect_one(
+                connection.execute(
+                    _CANCEL_TASK,
+                    {"task_id": row.id, "old_lock": row.lock_version, "new_lock": row.lock_version + 1},
+                ),
+                f"human task {row.id}",
             )
-            if done.rowcount != 1:
-                raise StaleDataError(f"human task {row.id} was changed meanwhile")
     opened = []
     for task_id, task in ready.items():
         if task_id in known:

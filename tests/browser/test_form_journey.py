@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 from playwright.sync_api import expect
 
 from app.config import ROOT
-from tests.browser.test_inbox_journey import _post
+from tests.browser.api import deploy, login, post_json
 from tests.browser.test_login_journey import log_in
 from tests.conftest import ADMIN_PASSWORD, PASSWORD
 
 
-def _deploy(server: str, token: str, path) -> dict:
-    boundary = "dmsboundary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
-            "Content-Type: application/xml\r\n\r\n"
-        ).encode()
-        + path.read_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(  # noqa: S310
-        f"{server}/api/v1/process_definition/",
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our local test server)
-        return json.loads(response.read())
-
-
 def test_dealer_fills_order_lines_on_a_phone(server, new_page, screenshot):
-    admin = _post(
-        f"{server}/api/v1/security/login", {"username": "admin", "password": ADMIN_PASSWORD, "provider": "db"}
-    )["access_token"]
+    admin = login(server, "admin", ADMIN_PASSWORD)
     assert (
-        _deploy(server, admin, ROOT / "tests" / "data" / "engine" / "lines_flow.bpmn")["key"] == "lines_flow"
+        deploy(server, admin, [ROOT / "tests" / "data" / "engine" / "lines_flow.bpmn"])["key"] == "lines_flow"
     )
-    consultant = _post(
-        f"{server}/api/v1/security/login", {"username": "consultant", "password": PASSWORD, "provider": "db"}
-    )["access_token"]
-    started = _post(
+    consultant = login(server, "consultant", PASSWORD)
+    started = post_json(
         f"{server}/api/v1/process_instance/",
         {"process_key": "lines_flow", "data": {"dealer": "D-SH-001", "business_key": "SO-PHONE"}},
         consultant,

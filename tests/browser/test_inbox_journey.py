@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 from playwright.sync_api import expect
 
+from tests.browser.api import login, post_json
 from tests.browser.test_login_journey import log_in
 from tests.conftest import PASSWORD
 
 
-def _post(url: str, body: dict, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our local test server)
-        return json.loads(response.read())
-
-
 def test_regional_manager_approves_from_the_inbox(server, new_page, screenshot):
-    token = _post(
-        f"{server}/api/v1/security/login", {"username": "consultant", "password": PASSWORD, "provider": "db"}
-    )["access_token"]
-    started = _post(
+    token = login(server, "consultant", PASSWORD)
+    started = post_json(
         f"{server}/api/v1/process_instance/",
         {"process_key": "generic_approval", "data": {"dealer": "D-SH-002", "business_key": "GA-0001"}},
         token,

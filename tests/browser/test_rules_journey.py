@@ -3,48 +3,18 @@ and the next instance takes the new path while the old one keeps its version."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
-
 from playwright.sync_api import expect
 
 from app.config import ROOT
-from tests.browser.test_inbox_journey import _post
+from tests.browser.api import deploy, login, post_json
 from tests.browser.test_login_journey import log_in
 from tests.conftest import ADMIN_PASSWORD
 
 DATA = ROOT / "tests" / "data" / "engine"
 
 
-def _deploy(server: str, token: str, paths) -> dict:
-    boundary = uuid.uuid4().hex
-    body = b""
-    for path in paths:
-        body += (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
-                "Content-Type: application/xml\r\n\r\n"
-            ).encode()
-            + path.read_bytes()
-            + b"\r\n"
-        )
-    body += f"--{boundary}--\r\n".encode()
-    request = urllib.request.Request(  # noqa: S310
-        f"{server}/api/v1/process_definition/",
-        data=body,
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our local test server)
-        return json.loads(response.read())
-
-
 def _first_task(server: str, token: str, amount: int) -> str:
-    started = _post(
+    started = post_json(
         f"{server}/api/v1/process_instance/",
         {"process_key": "rules_flow", "data": {"amount": amount, "dealer": "D-SH-001"}},
         token,
@@ -53,10 +23,8 @@ def _first_task(server: str, token: str, amount: int) -> str:
 
 
 def test_admin_raises_a_threshold_in_the_decision_table(server, new_page, screenshot):
-    admin = _post(
-        f"{server}/api/v1/security/login", {"username": "admin", "password": ADMIN_PASSWORD, "provider": "db"}
-    )["access_token"]
-    assert _deploy(server, admin, [DATA / "rules_flow.bpmn", DATA / "route.dmn"])["key"] == "rules_flow"
+    admin = login(server, "admin", ADMIN_PASSWORD)
+    assert deploy(server, admin, [DATA / "rules_flow.bpmn", DATA / "route.dmn"])["key"] == "rules_flow"
     assert _first_task(server, admin, 20000) == "countersign"  # above the old threshold of 10,000
 
     page = new_page()
