@@ -1,8 +1,9 @@
 """Deploy BPMN/DMN files as immutable, content-hashed process versions (mission C1).
 
 A deploy is refused as a whole when any file is unsafe XML, fails the XSD, fails our
-lint, or does not parse into a SpiffWorkflow spec; every problem names the file, the
-element id and the line. Identical content redeploys to the existing version.
+lint, or does not parse into a SpiffWorkflow spec, or when a decision table fails one of
+its example cases (``<table>.cases.json``); every problem names the file, the element id
+(or case) and the line. Identical content redeploys to the existing version.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
-from app.engine import registry
+from app.engine import decision_cases, registry
 from app.engine.lint import LintIssue, lint_bpmn, lint_dmn
 from app.engine.serializer import SERIALIZER
 from app.engine.xml_safety import XmlRefused, parse_xml
@@ -91,7 +92,14 @@ def build_spec(
     """Check every file and parse them; returns (process key, name, spec JSON) or raises DeployRefused."""
     problems: list[dict] = []
     bpmn_roots, dmn_roots = {}, {}
+    cases_docs: dict[str, dict] = {}
     for filename, content in files.items():
+        if filename.endswith(decision_cases.CASES_SUFFIX):
+            try:
+                cases_docs[filename] = decision_cases.load_cases(content, filename)
+            except decision_cases.CasesRefused as refused:
+                problems.extend(refused.problems)
+            continue
         try:
             root = parse_xml(content, filename)
         except XmlRefused as refused:
@@ -142,6 +150,9 @@ def build_spec(
         ) from error
     except SpiffWorkflowException as error:
         raise DeployRefused([_problem(filename, message=str(error).split("\n")[0])]) from error
+    examples = decision_cases.deploy_problems(dmn_roots, cases_docs)
+    if examples:
+        raise DeployRefused(examples)
     dct = SERIALIZER.to_dict(BpmnWorkflow(spec, subprocess_specs))
     name = next(p.get("name") for p in root.iter(f"{{{BPMN_NS}}}process") if p.get("id") == key) or key
     return key, name, {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}

@@ -1,4 +1,5 @@
-"""Deploy the flows shipped as files: ``workflows/*.bpmn`` with the ``rules/*.dmn`` they call."""
+"""Deploy the flows shipped as files: ``workflows/*.bpmn`` with the ``rules/*.dmn`` they call (and
+each table's example cases, ``rules/<table>.cases.json``, when present)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from app.engine.decision_cases import cases_filename
 from app.engine.definitions import Deployed, deploy
 from app.engine.xml_safety import parse_xml
 
@@ -51,5 +53,8 @@ def deploy_directory(
             if decision_id in decisions:
                 name, dmn = decisions[decision_id]
                 files[name] = dmn
+                cases = rules_dir / cases_filename(name)
+                if cases.is_file():
+                    files[cases.name] = cases.read_bytes()
         results.append(deploy(session, files, actor=actor, form_exists=form_exists, known_roles=known_roles))
     return results
