@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.web.i18n import init_i18n
     from app.web.index import DmsIndexView
     from app.web.security import DmsSecurityManager
+    from app.web.uploads import init_uploads
 
     app = Flask(
         __name__,
@@ -87,5 +88,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app)
     schemas.use_store(stored_lookup)
     init_api_guards(app)
+    init_uploads(app)
     app.cli.add_command(dms_group)
     return app

@@ -67,8 +67,18 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _bytes(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive number of bytes, not {raw!r}")
+    return int(raw)
+
+
 def load_config() -> dict:
     """All settings as a dict; raises ConfigError on a bad value."""
+    upload_max = _bytes("DMS_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
@@ -116,4 +126,9 @@ def load_config() -> dict:
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
         "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
+        # Uploads (form file fields): where the bytes go, the largest file, the largest request body
+        # (a few files of a form plus its fields; BPMN deploys take up to 5 MiB per file).
+        "DMS_UPLOAD_DIR": os.environ.get("DMS_UPLOAD_DIR", str(instance_dir() / "uploads")),
+        "DMS_UPLOAD_MAX_BYTES": upload_max,
+        "MAX_CONTENT_LENGTH": _bytes("DMS_MAX_REQUEST_BYTES", max(4 * upload_max, 20 * 1024 * 1024)),
     }

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.adapters.file_store import check_task_files
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.scope import DataScope
 from app.engine.instance_store import (
@@ -55,7 +56,7 @@ from app.engine.tracking import (
     sync_human_tasks,
     sync_waits,
 )
-from app.formkit.schemas import load_schema, validate
+from app.formkit.schemas import load_schema, load_uischema, validate
 from app.models import (
     HumanTask,
     ProcessInstance,
@@ -291,7 +292,11 @@ def complete_task(
         raise Conflict("the task changed since you loaded it; reload and try again")
     if row.status in ("suspended", "cancelled", "error"):
         raise Conflict(f"the process is {row.status}")
-    validate(load_schema(task.form), data)
+    schema, uischema = load_schema(task.form), load_uischema(task.form)
+    validate(schema, data)
+    check_task_files(
+        session, schema, uischema, data, caller.id, caller.scope, task.dealer_id, task.region_path
+    )
     workflow = load_workflow(session, row)
     loaded = Waits(workflow)
     was = before(workflow, loaded)

@@ -4,8 +4,8 @@ that the Jinja2 macros in ``web/templates/formkit/`` render as an HTML form.
 Supported: string (text, textarea, email, tel, date, datetime), number/integer, boolean
 (checkbox/switch), enums (select/radio, ``oneOf`` + ``title`` labels), nested objects
 (fieldsets), arrays of objects (editable tables), read-only fields, conditional fields
-(``if``/``then``/``else`` on one property's ``const``/``enum``). ``title`` may be a string
-(looked up as a translation key) or ``{"zh_CN": …, "en": …}``.
+(``if``/``then``/``else`` on one property's ``const``/``enum``), file fields (see uploads.py).
+``title`` may be a string (looked up as a translation key) or ``{"zh_CN": …, "en": …}``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from app.formkit.uploads import FileRule, file_rule, human_size
 
 FORMATS = {"email": "email", "date": "date", "date-time": "datetime-local", "time": "time", "uri": "url"}
 WIDGETS = {"textarea", "select", "radio", "checkbox", "switch", "hidden", "password", "tel", "email", "date"}
@@ -38,6 +40,7 @@ class Field:
     rows: list[list[Field]] = field(default_factory=list)
     columns: list[Field] = field(default_factory=list)
     show_if: dict[str, Any] | None = None
+    file: dict[str, Any] | None = None  # a file field's stored file: name, url, size (if visible)
 
 
 def label_of(schema: dict, key: str, locale: str, translate: Callable[[str], str]) -> str:
@@ -63,8 +66,16 @@ def pointer(path: tuple) -> str:
 class Builder:
     """Builds the field tree for one form in one language."""
 
-    def __init__(self, locale: str, translate: Callable[[str], str], errors: dict[str, str]) -> None:
+    def __init__(
+        self,
+        locale: str,
+        translate: Callable[[str], str],
+        errors: dict[str, str],
+        file_info: Callable[[str], dict | None] | None = None,
+        upload_cap: int | None = None,
+    ) -> None:
         self.locale, self.translate, self.errors = locale, translate, errors
+        self.file_info, self.upload_cap = file_info, upload_cap
 
     def _options(self, schema: dict) -> list[tuple[Any, str]]:
         if "enum" in schema:
@@ -140,6 +151,9 @@ class Builder:
             )
         if kind == "array" and (schema.get("items") or {}).get("type") == "object":
             return self._table(schema, ui, values or [], path, common)
+        rule = file_rule(schema, ui, self.upload_cap)
+        if rule is not None:
+            return self._file(rule, values, common)
         options = self._options(schema)
         value = values if values is not None else schema.get("default")
         return Field(
@@ -149,6 +163,13 @@ class Builder:
             attrs=self._attrs(schema, ui),
             **common,
         )
+
+    def _file(self, rule: FileRule, value: Any, common: dict) -> Field:
+        attrs: dict[str, Any] = {"accept": rule.accept_attr, "types": rule.types_text}
+        if rule.max_bytes is not None:
+            attrs.update({"max_bytes": rule.max_bytes, "max_text": human_size(rule.max_bytes)})
+        known = self.file_info(value) if self.file_info and isinstance(value, str) and value else None
+        return Field(widget="file", value=value, attrs=attrs, file=known, **common)
 
     def _table(self, schema: dict, ui: dict, rows: list, path: tuple, common: dict) -> Field:
         items = schema["items"]
@@ -230,7 +251,18 @@ def build_form(
     errors: dict[str, str] | None,
     locale: str,
     translate: Callable[[str], str],
+    file_info: Callable[[str], dict | None] | None = None,
+    upload_cap: int | None = None,
 ) -> list[Field]:
-    """The top-level fields of a form."""
-    builder = Builder(locale, translate, errors or {})
+    """The top-level fields of a form.
+
+    ``file_info`` describes the stored file behind a file field's token ({name, url, size}, or
+    None when the viewer may not see it); ``upload_cap`` is the platform's largest upload.
+    """
+    builder = Builder(locale, translate, errors or {}, file_info, upload_cap)
     return builder.properties(schema, uischema or {}, values or {}, (), False)
+
+
+def has_file_field(fields: list[Field]) -> bool:
+    """Does the form take a file anywhere (so it must post as multipart/form-data)?"""
+    return any(f.widget == "file" or has_file_field(f.children) or has_file_field(f.columns) for f in fields)

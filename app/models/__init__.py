@@ -17,6 +17,7 @@ from app.models.process import (
 )
 from app.models.region import Region
 from app.models.scheduler_lock import SchedulerLock
+from app.models.stored_file import StoredFile
 from app.models.user_scope import UserScope
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "ProcessVersion",
     "Region",
     "SchedulerLock",
+    "StoredFile",
     "UserScope",
 ]

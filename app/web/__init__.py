@@ -16,10 +16,12 @@ def register_views(appbuilder) -> None:
     """Register every page and API of the application (local imports keep startup lean)."""
     from app.web.api.admin import AuditLogApi
     from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
+    from app.web.api.files import FileApi
     from app.web.api.forms import FormApi
     from app.web.api.master_data import DealerApi, RegionApi
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.files import FileView
     from app.web.views.forms import FormDesignerView
     from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
@@ -27,6 +29,7 @@ def register_views(appbuilder) -> None:
 
     category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
     appbuilder.add_view(InboxView, "Inbox", label=_l("Inbox"), icon="fa-inbox")
+    appbuilder.add_view_no_menu(FileView)
     appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-sitemap", **category)
     appbuilder.add_view(DealerView, "Dealers", label=_l("Dealers"), icon="fa-store", **category)
 
@@ -41,6 +44,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
     appbuilder.add_api(AuditLogApi)
+    appbuilder.add_api(FileApi)
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)
 

@@ -30,3 +30,19 @@ def test_secret_key_is_generated_once(monkeypatch, tmp_path):
     assert len(first) == 64 and secret_key() == first
     monkeypatch.setenv("SECRET_KEY", "from-env")
     assert secret_key() == "from-env"
+
+
+def test_upload_limits_default_to_10_mib_and_refuse_nonsense(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    monkeypatch.setenv("DMS_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("DMS_UPLOAD_MAX_BYTES", raising=False)
+    monkeypatch.delenv("DMS_MAX_REQUEST_BYTES", raising=False)
+    config = load_config()
+    assert config["DMS_UPLOAD_MAX_BYTES"] == 10 * 1024 * 1024
+    assert config["MAX_CONTENT_LENGTH"] == 40 * 1024 * 1024
+    assert config["DMS_UPLOAD_DIR"] == str(tmp_path / "uploads")
+    monkeypatch.setenv("DMS_UPLOAD_MAX_BYTES", "ten megs")
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert "DMS_UPLOAD_MAX_BYTES" in str(err.value)

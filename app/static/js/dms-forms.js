@@ -1,4 +1,5 @@
-/* Minimal behaviour for server-rendered forms: add/remove array rows, conditional fields.
+/* Minimal behaviour for server-rendered forms: add/remove array rows, conditional fields,
+   a size check of chosen files.
    Without JavaScript the form still posts and is validated on the server. */
 (function () {
   "use strict";
@@ -38,6 +39,24 @@
       block.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !show; });
     });
   }
+  // A file over the field's limit is not sent at all (the server checks every file again).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file" || !input.hasAttribute("data-max-bytes")) { return; }
+    var box = input.closest(".dms-file");
+    var note = box.querySelector(".dms-file-note");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "help-block dms-error dms-file-note";
+      box.appendChild(note);
+    }
+    var file = input.files && input.files[0];
+    var tooLarge = file && file.size > Number(input.getAttribute("data-max-bytes"));
+    note.textContent = tooLarge ? input.getAttribute("data-too-large") : "";
+    var group = box.closest(".form-group, td");
+    if (group) { group.classList.toggle("has-error", Boolean(tooLarge)); }
+    if (tooLarge) { input.value = ""; }
+  });
   document.querySelectorAll(".dms-form").forEach(function (form) {
     applyConditions(form);
     form.addEventListener("change", function () { applyConditions(form); });

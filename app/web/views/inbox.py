@@ -11,12 +11,13 @@ from app.domain.errors import Conflict, DomainError, ValidationFailed
 from app.engine import runtime
 from app.engine.inbox import inbox
 from app.extensions import db
-from app.formkit.fields import build_form
+from app.formkit.fields import build_form, has_file_field
 from app.formkit.parse import parse_object
 from app.formkit.schemas import load_schema, load_uischema
 from app.models import HumanTask, InstanceEvent, ProcessInstance
 from app.web.caller import caller
 from app.web.i18n import field_errors
+from app.web.uploads import describe_file, store_form_uploads, upload_cap
 
 PAGE_SIZE = 25
 
@@ -69,10 +70,16 @@ class InboxView(BaseView):
 
     def _render_task(self, task: HumanTask, values: dict | None = None, errors: dict | None = None):
         locale = str(get_locale() or "zh_CN")
-        fields = build_form(load_schema(task.form), load_uischema(task.form), values, errors, locale, gettext)
+        schema, uischema = load_schema(task.form), load_uischema(task.form)
+        fields = build_form(schema, uischema, values, errors, locale, gettext, describe_file, upload_cap())
         variables = runtime.task_variables(task)
         return self.render_template(
-            "inbox/task.html", task=task, fields=fields, errors=errors or {}, variables=variables
+            "inbox/task.html",
+            task=task,
+            fields=fields,
+            errors=errors or {},
+            variables=variables,
+            multipart=has_file_field(fields),
         )
 
     @expose("/task/<int:task_id>")
@@ -84,9 +91,12 @@ class InboxView(BaseView):
     @has_access
     def complete(self, task_id: int):
         task = self._task(task_id)
-        data = parse_object(load_schema(task.form), request.form)
+        schema, uischema = load_schema(task.form), load_uischema(task.form)
+        uploaded = store_form_uploads(request.files, schema, uischema, task)
+        data = parse_object(schema, uploaded.form(request.form))
         lock = request.form.get("lock_version", "")
         try:
+            uploaded.raise_refused(schema, data)
             runtime.complete_task(db.session, task.id, caller(), data, int(lock) if lock.isdigit() else None)
         except DomainError as error:
             db.session.rollback()
