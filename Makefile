@@ -36,11 +36,22 @@ $(STAMP)/npm: package.json package-lock.json | $(STAMP)
 	cp -r node_modules/dmn-js/dist/dmn-modeler.production.min.js node_modules/dmn-js/dist/assets app/static/vendor/dmn-js/
 	touch $@
 
+# The BPMN modeler (bpmn-js + properties panel + our provider) and the instance viewer, bundled.
+BPMN_SOURCES := $(wildcard app/static_src/bpmn/*)
+$(STAMP)/bpmn: $(STAMP)/npm $(BPMN_SOURCES)
+	for entry in modeler viewer; do \
+	  node_modules/.bin/esbuild app/static_src/bpmn/$$entry.js --bundle --minify --format=iife \
+	    --target=es2019 --log-level=warning --loader:.woff=dataurl --loader:.woff2=dataurl \
+	    --loader:.ttf=dataurl --loader:.eot=dataurl --loader:.svg=dataurl \
+	    --outfile=app/static/vendor/dms-bpmn/dms-$$entry.js || exit 1; \
+	done
+	touch $@
+
 $(STAMP)/translations: $(STAMP)/venv $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
 	touch $@
 
-setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/translations
+setup: $(STAMP)/venv $(STAMP)/npm $(STAMP)/bpmn $(STAMP)/translations
 
 setup-dev: setup $(STAMP)/venv-dev
 

@@ -25,9 +25,12 @@ from app.engine import decision_cases, registry
 from app.engine.lint import LintIssue, lint_bpmn, lint_dmn
 from app.engine.serializer import SERIALIZER
 from app.engine.xml_safety import XmlRefused, parse_xml
+from app.formkit.schemas import form_exists
+from app.formkit.store import form_snapshot
 from app.models import ProcessDefinition, ProcessVersion
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DMN_TAG = "definitions"
 
 
@@ -67,12 +70,32 @@ def _is_bpmn(root) -> bool:
     return etree.QName(root).namespace == BPMN_NS
 
 
-def content_hash(files: dict[str, bytes], trusted: bool) -> str:
-    """Stable hash of the file names, contents and the trusted flag."""
+def content_hash(files: dict[str, bytes], trusted: bool, pinned: list[str] | None = None) -> str:
+    """Stable hash of the file names, contents, the trusted flag and the pinned form versions."""
     digest = hashlib.sha256(b"trusted" if trusted else b"untrusted")
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name] + b"\0")
+    for form in pinned or []:
+        digest.update(b"form\0" + form.encode() + b"\0")
     return digest.hexdigest()
+
+
+def form_names(files: dict[str, bytes]) -> set[str]:
+    """The forms the user tasks of the BPMN files name (``formJsonSchemaFilename``)."""
+    names = set()
+    for filename, content in files.items():
+        if not filename.endswith(".json"):
+            root = parse_xml(content, filename)
+            for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+                if prop.get("name") == "formJsonSchemaFilename" and prop.get("value"):
+                    names.add(prop.get("value").removesuffix(".schema.json").removesuffix(".json"))
+    return names
+
+
+def pinned_forms(session: Session, files: dict[str, bytes]) -> dict[str, dict]:
+    """The current content of every form the files use, to store with the version."""
+    found = {name: form_snapshot(session, name) for name in sorted(form_names(files))}
+    return {name: snapshot for name, snapshot in found.items() if snapshot is not None}
 
 
 def _executable_process_id(root) -> str | None:
@@ -170,20 +193,17 @@ def deploy(
     """Validate and store ``files`` as the next version of their process (no commit)."""
     if not files:
         raise DeployRefused([_problem("(upload)", message="no file given")])
-    digest = content_hash(files, trusted)
     key, name, spec = build_spec(files, trusted=trusted, form_exists=form_exists, known_roles=known_roles)
+    forms = pinned_forms(session, files)
+    digest = content_hash(files, trusted, [f"{n}:{f['hash']}" for n, f in sorted(forms.items())])
     definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
     if definition is None:
         definition = ProcessDefinition(key=key, name=name)
         session.add(definition)
         session.flush()
-    existing = session.scalar(
-        select(ProcessVersion).where(
-            ProcessVersion.definition_id == definition.id, ProcessVersion.content_hash == digest
-        )
-    )
-    if existing is not None:
-        return Deployed(key, existing.version, existing.id, created=False)
+    current = latest_version(session, key)
+    if current is not None and current.content_hash == digest:
+        return Deployed(key, current.version, current.id, created=False)
     latest = session.scalar(
         select(func.max(ProcessVersion.version)).where(ProcessVersion.definition_id == definition.id)
     )
@@ -193,6 +213,7 @@ def deploy(
         content_hash=digest,
         files={n: c.decode("utf-8") for n, c in files.items()},
         spec=spec,
+        forms=forms,
         trusted=trusted,
         deployed_by=actor,
     )
@@ -211,3 +232,27 @@ def latest_version(session: Session, key: str) -> ProcessVersion | None:
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
+
+
+def redeploy_using_form(session: Session, form: str, *, actor: str, known_roles: set[str]) -> list[Deployed]:
+    """Deploy again every process whose newest version uses ``form``, so that its next
+    instances get the form's new version (running instances keep theirs). No commit."""
+    deployed = []
+    for definition in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key)):
+        latest = latest_version(session, definition.key)
+        if latest is None:
+            continue
+        files = {name: content.encode() for name, content in latest.files.items()}
+        if form not in form_names(files):
+            continue
+        deployed.append(
+            deploy(
+                session,
+                files,
+                actor=actor,
+                trusted=latest.trusted,
+                form_exists=form_exists,
+                known_roles=known_roles,
+            )
+        )
+    return deployed

@@ -41,6 +41,7 @@ from app.engine.instance_store import (
 )
 from app.engine.script_engine import engine_for
 from app.engine.serializer import SERIALIZER, dump_state, specs_of
+from app.engine.task_forms import task_form
 from app.engine.tracking import (
     Before,
     InstanceRow,
@@ -56,7 +57,7 @@ from app.engine.tracking import (
     sync_human_tasks,
     sync_waits,
 )
-from app.formkit.schemas import load_schema, load_uischema, validate
+from app.formkit.schemas import validate
 from app.models import (
     HumanTask,
     ProcessInstance,
@@ -292,7 +293,7 @@ def complete_task(
         raise Conflict("the task changed since you loaded it; reload and try again")
     if row.status in ("suspended", "cancelled", "error"):
         raise Conflict(f"the process is {row.status}")
-    schema, uischema = load_schema(task.form), load_uischema(task.form)
+    schema, uischema = task_form(session, row.version_id, task.form)
     validate(schema, data)
     check_task_files(
         session, schema, uischema, data, caller.id, caller.scope, task.dealer_id, task.region_path

@@ -155,6 +155,11 @@ def load_uischema(name: str | None) -> dict[str, Any]:
     stored = _from_store(name)
     if stored is not None:
         return copy.deepcopy(stored[1])
+    return file_uischema(name)
+
+
+def file_uischema(name: str) -> dict[str, Any]:
+    """The UI schema file of form ``name`` (``forms/<name>.uischema.json``), or an empty one."""
     path = form_path(name)
     if path is None:
         return {}
@@ -204,3 +209,8 @@ def validate(schema: dict[str, Any], data: Any) -> dict[str, Any]:
         failure.details = details
         raise failure
     return data
+
+
+def pinned(snapshot: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(closed schema, UI schema) of a form as pinned in a process version."""
+    return _closed(copy.deepcopy(snapshot["schema"])), copy.deepcopy(snapshot.get("uischema") or {})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
+from app.formkit import schemas
 from app.formkit.schemas import _plain_titles
 from app.models import FormVersion
 
@@ -67,3 +68,26 @@ def latest_form(session: Session, name: str) -> FormVersion | None:
     return session.scalar(
         select(FormVersion).where(FormVersion.name == base).order_by(FormVersion.version.desc()).limit(1)
     )
+
+
+def form_snapshot(session: Session, name: str) -> dict[str, Any] | None:
+    """What form ``name`` is right now, to pin into a process version at deploy:
+    ``{"source": "stored"|"file", "version", "hash", "schema", "uischema"}``; None for the
+    built-in decision form (it never changes) or an unknown form."""
+    base = name.removesuffix(".schema.json").removesuffix(".json")
+    if not base or base == schemas.DECISION_FORM:
+        return None
+    stored = latest_form(session, base)
+    if stored is not None:
+        return {
+            "source": "stored",
+            "version": stored.version,
+            "hash": stored.content_hash,
+            "schema": stored.schema,
+            "uischema": stored.uischema,
+        }
+    if schemas.form_path(base) is None:
+        return None
+    schema, uischema = schemas.raw_schema(base), schemas.file_uischema(base)
+    digest = hashlib.sha256(json.dumps([schema, uischema], sort_keys=True).encode()).hexdigest()
+    return {"source": "file", "version": None, "hash": digest, "schema": schema, "uischema": uischema}

@@ -15,6 +15,7 @@ from app.models.process import (
     ProcessInstance,
     ProcessVersion,
 )
+from app.models.process_draft import ProcessDraft
 from app.models.region import Region
 from app.models.scheduler_lock import SchedulerLock
 from app.models.stored_file import StoredFile
@@ -29,6 +30,7 @@ __all__ = [
     "InstanceTimer",
     "MessageWait",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "ProcessVersion",
     "Region",

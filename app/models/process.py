@@ -33,11 +33,10 @@ class ProcessVersion(Audited, Model):
     """One deployed version: its files, the parsed spec (stored once) and who deployed it."""
 
     __tablename__ = "process_version"
-    __table_args__ = (
-        UniqueConstraint("definition_id", "version"),
-        UniqueConstraint("definition_id", "content_hash"),
-    )
-    __audit_exclude__ = ("files", "spec")
+    # The same content may come back as a newer version (an edit reverted): only the newest
+    # version is compared when deploying, so content is not unique per definition.
+    __table_args__ = (UniqueConstraint("definition_id", "version"),)
+    __audit_exclude__ = ("files", "spec", "forms")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), nullable=False)
@@ -46,6 +45,9 @@ class ProcessVersion(Audited, Model):
     files: Mapped[dict] = mapped_column(JSON, nullable=False, deferred=True)
     spec: Mapped[dict] = mapped_column(JSON, nullable=False, deferred=True)
     trusted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The forms its user tasks use, as they were when deployed: {name: {"source", "version",
+    # "hash", "schema", "uischema"}}; task pages of this version's instances render these.
+    forms: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     deployed_by: Mapped[str] = mapped_column(String(100), nullable=False)
 

@@ -25,6 +25,7 @@ def register_views(appbuilder) -> None:
     from app.web.views.forms import FormDesignerView
     from app.web.views.inbox import InboxView
     from app.web.views.master_data import DealerView, RegionView
+    from app.web.views.modeler import ModelerView
     from app.web.views.rules import RulesEditorView
 
     category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
@@ -39,6 +40,9 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(FormDesignerView, "Forms", label=_l("Forms"), icon="fa-wpforms", **admin)
     appbuilder.add_view(
         RulesEditorView, "Decision tables", label=_l("Decision tables"), icon="fa-table", **admin
+    )
+    appbuilder.add_view(
+        ModelerView, "Process modeler", label=_l("Process modeler"), icon="fa-project-diagram", **admin
     )
 
     appbuilder.add_api(RegionApi)

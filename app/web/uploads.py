@@ -21,9 +21,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.adapters.file_store import path_for, store_files, visible_file
 from app.domain.errors import NotFound, ValidationFailed
 from app.engine import runtime
+from app.engine.task_forms import task_form
 from app.extensions import db
 from app.formkit.fields import pointer
-from app.formkit.schemas import load_schema, load_uischema, validate
+from app.formkit.schemas import validate
 from app.formkit.uploads import FileRule, check_file, human_size, path_of, refusal, rule_at
 from app.models import HumanTask, StoredFile
 from app.web.api.base import pk_in_range
@@ -106,7 +107,7 @@ def store_api_upload(storage: FileStorage | None, task_id: str | None, field_nam
             raise NotFound("no such task in your inbox", {"task_id": "not found"})
         dealer_id, region_path = task.dealer_id, task.region_path
         if field_name:
-            schema, uischema = load_schema(task.form), load_uischema(task.form)
+            schema, uischema = task_form(db.session, task.instance.version_id, task.form)
             found = rule_at(schema, uischema, path_of(field_name), upload_cap())
             if found is None:
                 raise ValidationFailed(

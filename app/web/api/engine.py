@@ -8,6 +8,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.engine import definitions, runtime
 from app.engine.definitions import DeployRefused
+from app.engine.task_forms import referenced_forms
 from app.extensions import db
 from app.formkit.schemas import form_exists
 from app.models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance
@@ -146,6 +147,8 @@ class ProcessDefinitionApi(EngineApi):
                         "deployed_by": v.deployed_by,
                         "trusted": v.trusted,
                         "content_hash": v.content_hash,
+                        "forms": referenced_forms(v.forms),
+                        "decision_tables": sorted(n for n in v.files if n.endswith(".dmn")),
                     }
                     for v in d.versions
                 ],

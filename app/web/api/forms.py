@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.domain.errors import DomainError
+from app.engine.form_release import release_form
 from app.extensions import db
 from app.formkit import schemas
-from app.formkit.store import latest_form, save_form
+from app.formkit.store import latest_form
 from app.web.api.base import status_for
 
 
@@ -52,14 +53,26 @@ class FormApi(BaseApi):
                 422, message="the body must be a JSON object", errors={"body": "a JSON object"}
             )
         try:
-            version, created = save_form(
-                db.session, body.get("name"), body.get("schema"), body.get("uischema") or {}, g.user.username
+            version, created, flows = release_form(
+                db.session,
+                body.get("name"),
+                body.get("schema"),
+                body.get("uischema") or {},
+                actor=g.user.username,
+                known_roles=set(current_app.extensions["dms_roles"]),
             )
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            return self.response(status_for(error), message=error.message, errors=error.errors)
-        return self.response(201 if created else 200, name=version.name, version=version.version)
+            problems = getattr(error, "problems", None)
+            extra = {"problems": problems} if problems else {}
+            return self.response(status_for(error), message=error.message, errors=error.errors, **extra)
+        return self.response(
+            201 if created else 200,
+            name=version.name,
+            version=version.version,
+            redeployed=[{"key": d.key, "version": d.version} for d in flows],
+        )
 
     @expose("/<string:name>", methods=["GET"])
     @protect()

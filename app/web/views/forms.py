@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, g, request
+from flask import abort, current_app, flash, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale, gettext
 
 from app.domain.errors import ValidationFailed
+from app.engine.form_release import release_form
 from app.extensions import db
 from app.formkit import schemas
 from app.formkit.fields import build_form
-from app.formkit.store import check_form, latest_form, save_form
+from app.formkit.store import check_form, latest_form
 from app.models import FormVersion
 from app.web.i18n import field_errors
 
@@ -39,7 +40,7 @@ def _parse(text: str, field: str, errors: dict[str, str]) -> Any:
         return None
 
 
-def _listing() -> list[dict[str, Any]]:
+def form_listing() -> list[dict[str, Any]]:
     files = sorted(p.name.removesuffix(".schema.json") for p in schemas.FORMS_DIR.glob("*.schema.json"))
     found = {name: {"name": name, "source": "file", "version": None} for name in files}
     for row in db.session.query(FormVersion.name, db.func.max(FormVersion.version)).group_by(
@@ -58,7 +59,7 @@ class FormDesignerView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        return self.render_template("forms/list.html", forms=_listing())
+        return self.render_template("forms/list.html", forms=form_listing())
 
     @expose("/edit/")
     @expose("/edit/<string:name>")
@@ -125,7 +126,18 @@ class FormDesignerView(BaseView):
             except ValidationFailed as error:
                 sample_errors = field_errors(error)
         if action == "save":
-            version, created = save_form(db.session, name, schema, uischema, g.user.username)
+            try:
+                version, created, flows = release_form(
+                    db.session,
+                    name,
+                    schema,
+                    uischema,
+                    actor=g.user.username,
+                    known_roles=set(current_app.extensions["dms_roles"]),
+                )
+            except ValidationFailed as refused:
+                db.session.rollback()
+                return self._page(name, texts, schema, uischema, {"schema": refused.message}, {}, status=422)
             db.session.commit()
             flash(
                 gettext("Saved %(name)s version %(v)d", name=version.name, v=version.version)
@@ -133,4 +145,6 @@ class FormDesignerView(BaseView):
                 else gettext("No change: %(name)s version %(v)d", name=version.name, v=version.version),
                 "success",
             )
+            for flow in flows:
+                flash(gettext("Deployed %(key)s version %(v)d", key=flow.key, v=flow.version), "info")
         return self._page(name, texts, schema, uischema, {}, sample_errors, result=result)

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from app.domain.errors import Conflict, DomainError, ValidationFailed
 from app.engine import runtime
 from app.engine.inbox import inbox
+from app.engine.instance_path import instance_path
+from app.engine.task_forms import task_form
 from app.extensions import db
 from app.formkit.fields import build_form, has_file_field
 from app.formkit.parse import parse_object
-from app.formkit.schemas import load_schema, load_uischema
 from app.models import HumanTask, InstanceEvent, ProcessInstance
 from app.web.caller import caller
 from app.web.i18n import field_errors
@@ -70,7 +71,7 @@ class InboxView(BaseView):
 
     def _render_task(self, task: HumanTask, values: dict | None = None, errors: dict | None = None):
         locale = str(get_locale() or "zh_CN")
-        schema, uischema = load_schema(task.form), load_uischema(task.form)
+        schema, uischema = task_form(db.session, task.instance.version_id, task.form)
         fields = build_form(schema, uischema, values, errors, locale, gettext, describe_file, upload_cap())
         variables = runtime.task_variables(task)
         return self.render_template(
@@ -91,7 +92,7 @@ class InboxView(BaseView):
     @has_access
     def complete(self, task_id: int):
         task = self._task(task_id)
-        schema, uischema = load_schema(task.form), load_uischema(task.form)
+        schema, uischema = task_form(db.session, task.instance.version_id, task.form)
         uploaded = store_form_uploads(request.files, schema, uischema, task)
         data = parse_object(schema, uploaded.form(request.form))
         lock = request.form.get("lock_version", "")
@@ -129,5 +130,9 @@ class InboxView(BaseView):
             .order_by(InstanceEvent.id)
         )
         return self.render_template(
-            "inbox/instance.html", instance=instance, tasks=tasks, history=_durations(events)
+            "inbox/instance.html",
+            instance=instance,
+            tasks=tasks,
+            history=_durations(events),
+            path={**instance_path(instance, events), "locale": str(get_locale() or "zh_CN")},
         )
