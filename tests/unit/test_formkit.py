@@ -104,3 +104,49 @@ def test_messages_carry_a_translatable_id_with_parameters():
     assert err.value.details["ship_to"] == ("at most %(limit)s characters", {"limit": 200})
     assert err.value.errors["ship_to"] == "at most 200 characters"
     assert err.value.details["lines"] == ("at least %(limit)s row(s)", {"limit": 1})
+
+
+FORM_DIRS = [
+    Path(__file__).resolve().parents[2] / "forms",
+    Path(__file__).resolve().parents[1] / "data" / "forms",
+]
+
+
+def _titles(schema):
+    """The ``{"zh_CN", "en"}`` titles of every property (nested objects, rows, branches)."""
+    if isinstance(schema, dict):
+        for prop in (schema.get("properties") or {}).values():
+            if isinstance(prop, dict) and isinstance(prop.get("title"), dict):
+                yield prop["title"]
+        for key, value in schema.items():
+            if key != "title":
+                yield from _titles(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _titles(value)
+
+
+def _labels(fields):
+    for field in fields:
+        yield field.label
+        yield from _labels(field.children)
+        yield from _labels(field.columns)
+
+
+@pytest.mark.parametrize(
+    "path", [p for d in FORM_DIRS for p in sorted(d.glob("*.schema.json"))], ids=lambda p: p.name
+)
+def test_every_shipped_and_test_form_renders_in_chinese_and_english(path):
+    from jsonschema import Draft202012Validator
+
+    from app.formkit.schemas import _plain_titles
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(_plain_titles(schema))
+    ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json"))
+    uischema = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
+    for locale, language in (("zh_CN", "zh_CN"), ("en", "en")):
+        labels = set(_labels(build_form(_closed(schema), uischema, None, None, locale, str)))
+        wanted = {t[language] for t in _titles(schema) if language in t}
+        assert labels and all(isinstance(label, str) and label for label in labels)
+        assert wanted and wanted <= labels, (locale, wanted - labels)
