@@ -4,8 +4,10 @@ Importing this package registers every table on ``Model.metadata`` (used by Alem
 """
 
 from app.models.audit import AuditLog
-from app.models.dealer import Dealer
+from app.models.dealer import Dealer, DealerTier
+from app.models.dealer_parts import DealerAddress, DealerAuthorization, DealerContact, DealerQualification
 from app.models.form import FormVersion
+from app.models.notification import Notification
 from app.models.process import (
     HumanTask,
     InstanceEvent,
@@ -24,11 +26,17 @@ from app.models.user_scope import UserScope
 __all__ = [
     "AuditLog",
     "Dealer",
+    "DealerAddress",
+    "DealerAuthorization",
+    "DealerContact",
+    "DealerQualification",
+    "DealerTier",
     "FormVersion",
     "HumanTask",
     "InstanceEvent",
     "InstanceTimer",
     "MessageWait",
+    "Notification",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
