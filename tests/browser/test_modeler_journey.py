@@ -36,6 +36,15 @@ def _versions(server: str, token: str) -> list[int]:
     return [v["version"] for v in found[0]["versions"]] if found else []
 
 
+def _bpmn(server: str, token: str) -> str:
+    """The deployed BPMN of the newest amount_gate version, read through the modeler's page data."""
+    request = urllib.request.Request(  # noqa: S310 (local test server)
+        f"{server}/api/v1/process_definition/amount_gate/xml", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (local test server)
+        return response.read().decode()
+
+
 def _select(page, element_id: str, name: str) -> None:
     """Click the element's label in the diagram: the properties panel shows it."""
     page.locator(f'#bpmn-canvas [data-element-id="{element_id}_label"]').first.click(force=True)
@@ -57,6 +66,10 @@ def test_admin_raises_a_gateway_threshold_in_the_modeler(server, new_page, scree
     page.goto("/modeler/")
     page.get_by_test_id("open-amount_gate").click()
     expect(page.locator("#bpmn-canvas[data-ready='1']")).to_be_attached()
+    # The user task's settings are fields, not XML: its candidate role is shown, a time limit is set.
+    page.locator('#bpmn-canvas [data-element-id="manager_review"]').first.click()
+    expect(page.locator("#bpmn-properties input[name='dms-roles']")).to_have_value("RegionalManager")
+    page.locator("#bpmn-properties input[name='dms-due']").fill("P3D")
     _select(page, "big", "大额")
     box = _condition_box(page)
     expect(box).to_have_value("amount > 10000")
@@ -83,6 +96,7 @@ def test_admin_raises_a_gateway_threshold_in_the_modeler(server, new_page, scree
     assert _versions(server, admin) == [1, 2]
 
     assert _start(server, admin, 20000)["current_tasks"][0]["element_id"] == "rep_review"  # new path
+    assert "P3D" in _bpmn(server, admin)  # the time limit went into the deployed XML
     assert _start(server, admin, 60000)["current_tasks"][0]["element_id"] == "manager_review"
 
     # The instance started before the change keeps version 1; its page shows where it stands.

@@ -238,3 +238,20 @@ def test_forms_are_pinned_per_version_and_a_form_edit_redeploys_the_flows_using_
     # Saving identical content again is no new form version and redeploys nothing.
     again = client.post("/api/v1/form/", json={"name": "visit_note", "schema": VISIT_V2}, headers=admin)
     assert again.status_code == 200 and again.get_json()["redeployed"] == []
+
+
+def test_deployed_files_download_through_the_api(app, tokens):
+    client = app.test_client()
+    admin = auth(tokens["admin"])
+    xml = client.get("/api/v1/process_definition/amount_gate/xml", headers=admin)
+    assert xml.status_code == 200 and xml.mimetype == "application/xml"
+    assert b'id="amount_gate"' in xml.data
+    first = client.get("/api/v1/process_definition/amount_gate/xml?version=1", headers=admin)
+    assert first.status_code == 200 and b"amount &gt; 10000" in first.data
+    assert (
+        client.get("/api/v1/process_definition/amount_gate/xml?version=999", headers=admin).status_code == 404
+    )
+    assert client.get("/api/v1/process_definition/nope/xml", headers=admin).status_code == 404
+    assert client.get("/api/v1/process_definition/amount_gate/x.bpmn", headers=admin).status_code == 404
+    dealer = auth(tokens["dealer_sh1"])
+    assert client.get("/api/v1/process_definition/amount_gate/xml", headers=dealer).status_code in (401, 403)

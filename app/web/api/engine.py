@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.domain.errors import DomainError, NotFound, ValidationFailed
@@ -69,7 +69,7 @@ class EngineApi(BaseApi):
 class ProcessDefinitionApi(EngineApi):
     resource_name = "process_definition"
     class_permission_name = "ProcessDefinition"
-    method_permission_name = {"deploy": "write", "list_definitions": "read"}
+    method_permission_name = {"deploy": "write", "list_definitions": "read", "file": "read"}
 
     @expose("/", methods=["POST"])
     @protect()
@@ -156,6 +156,40 @@ class ProcessDefinitionApi(EngineApi):
             for d in db.session.query(ProcessDefinition).order_by(ProcessDefinition.key)
         ]
         return self.response(200, result=result, count=len(result))
+
+    @expose("/<string:key>/<string:kind>", methods=["GET"])
+    @protect()
+    @safe
+    def file(self, key: str, kind: str):
+        """A deployed file of a process version: ``xml`` (the BPMN) or a DMN file by name.
+        ---
+        get:
+          parameters:
+          - {in: path, name: key, required: true, schema: {type: string}}
+          - {in: path, name: kind, required: true, schema: {type: string}, description: "xml, or a .dmn name"}
+          - {in: query, name: version, schema: {type: integer, minimum: 1}}
+          responses:
+            200: {description: The file (application/xml)}
+            404: {description: No such process, version or file}
+        """
+        wanted = request.args.get("version", "")
+        found = None
+        definition = db.session.query(ProcessDefinition).filter(ProcessDefinition.key == key).one_or_none()
+        if definition is not None and definition.versions:
+            found = (
+                next((v for v in definition.versions if str(v.version) == wanted), None)
+                if wanted
+                else definition.versions[-1]
+            )
+        if found is None:
+            return self.response_404()
+        if kind == "xml":
+            content = next((c for n, c in found.files.items() if "BPMN/20100524/MODEL" in c[:2000]), None)
+        else:
+            content = found.files.get(kind) if kind.endswith(".dmn") else None
+        if content is None:
+            return self.response_404()
+        return Response(content, mimetype="application/xml")
 
 
 class ProcessInstanceApi(EngineApi):
