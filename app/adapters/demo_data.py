@@ -7,16 +7,18 @@ templates issue replaces this with the full template machinery.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.adapters.region_tree import apply_region_path
 from app.adapters.unit_of_work import SqlUnitOfWork
-from app.domain.dealers import validate_dealer
+from app.domain.dealers import DealerFields, clean_dealer
 from app.domain.errors import ValidationFailed
-from app.models import Dealer, Region
+from app.models import Dealer, DealerQualification, DealerTier, Region
 from app.services.users import NewUser, create_user
 
 
@@ -26,6 +28,10 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
     session = uow.session
     created = {"regions": 0, "dealers": 0, "users": 0}
     with uow:
+        for row in data.get("tiers", []):
+            if session.scalar(select(DealerTier).where(DealerTier.code == row["code"])) is None:
+                session.add(DealerTier(**row))
+        session.flush()
         for row in data.get("regions", []):
             if session.scalar(select(Region).where(Region.code == row["code"])):
                 continue
@@ -47,9 +53,7 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
             region = session.scalar(select(Region).where(Region.code == row["region"]))
             if region is None:
                 raise ValidationFailed(f"{path.name}: dealer {row['code']}: unknown region {row['region']}")
-            status = row.get("status", "active")
-            validate_dealer(row["code"], row["name"], status)
-            session.add(Dealer(code=row["code"], name=row["name"], region=region, status=status))
+            session.add(_dealer(session, row, region, path))
             created["dealers"] += 1
         uow.commit()
     for row in data.get("users", []):
@@ -66,4 +70,39 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
             ),
         )
         created["users"] += 1
+    with uow:
+        _assign_sales_reps(session, data.get("dealers", []))
+        uow.commit()
     return created
+
+
+def _dealer(session, row: dict, region: Region, path: Path) -> Dealer:
+    """A new dealer from a demo row (domain-cleaned fields, tier by code, qualifications)."""
+    fields = {k: row.get(k) for k in DealerFields.__dataclass_fields__ if k != "extra" and k in row}
+    values = clean_dealer(DealerFields(**fields))
+    tier = None
+    if row.get("tier"):
+        tier = session.scalar(select(DealerTier).where(DealerTier.code == row["tier"]))
+        if tier is None:
+            raise ValidationFailed(f"{path.name}: dealer {row['code']}: unknown tier {row['tier']}")
+    dealer = Dealer(**values, region=region, tier=tier)
+    for q in row.get("qualifications", []):
+        days = q.get("valid_to_days")
+        valid_to = date.today() + timedelta(days=days) if days is not None else q.get("valid_to")
+        dealer.qualifications.append(
+            DealerQualification(
+                kind=q["kind"], number=str(q["number"]), valid_from=q.get("valid_from"), valid_to=valid_to
+            )
+        )
+    return dealer
+
+
+def _assign_sales_reps(session, rows: list[dict]) -> None:
+    """Dealers naming a ``sales_rep`` (a user name) get that user, once the users exist."""
+    for row in rows:
+        if not row.get("sales_rep"):
+            continue
+        dealer = session.scalar(select(Dealer).where(Dealer.code == row["code"]))
+        user = session.scalar(select(User).where(User.username == row["sales_rep"]))
+        if dealer is not None and user is not None and dealer.sales_rep_id is None:
+            dealer.sales_rep_id = user.id

@@ -50,10 +50,13 @@ class SqlUserRepository:
         if user is None or not user.active:
             return None
         scope = self.session.scalar(select(UserScope).where(UserScope.user_id == user_id))
+        assigned = {d.id for d in scope.dealers} if scope else set()
+        # a sales rep is also assigned every dealer that names them as its sales rep
+        assigned.update(self.session.scalars(select(Dealer.id).where(Dealer.sales_rep_id == user_id)))
         return ScopeRecord(
             roles=tuple(r.name for r in user.roles),
             region_paths=tuple(r.path for r in scope.regions) if scope else (),
-            assigned_dealer_ids=tuple(d.id for d in scope.dealers) if scope else (),
+            assigned_dealer_ids=tuple(sorted(assigned)),
             company_dealer_id=scope.company_id if scope else None,
         )
 

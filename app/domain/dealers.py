@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.domain.uscc import normalise_code, uscc_problem
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
 STATUSES = ("applicant", "active", "suspended", "terminated")
 REVENUE_BANDS = ("R1", "R2", "R3", "R4", "R5")
+QUALIFICATION_KINDS = ("business_license", "food_license", "tax_registration", "brand_authorization", "other")
 # Lifecycle: which status may follow which (terminated is final).
 TRANSITIONS = {
     "applicant": {"applicant", "active", "terminated"},
@@ -125,4 +127,36 @@ def check_transition(old: str | None, new: str) -> None:
     if old is not None and new not in TRANSITIONS.get(old, set()):
         raise ValidationFailed(
             f"a dealer cannot go from {old} to {new}", {"status": f"not allowed after {old}"}
+        )
+
+
+# Licences a dealer must hold while active; when one expires the dealer may be suspended.
+REQUIRED_QUALIFICATIONS = ("business_license",)
+
+
+def qualification_state(valid_to: date | None, today: date, warn_days: int) -> str:
+    """``expired`` (valid_to before today), ``expiring`` (within ``warn_days``), else ``valid``."""
+    if valid_to is None:
+        return "valid"
+    if valid_to < today:
+        return "expired"
+    if valid_to <= today + timedelta(days=warn_days):
+        return "expiring"
+    return "valid"
+
+
+def check_qualification(
+    kind: str | None, number: str | None, valid_from: date | None, valid_to: date | None
+) -> None:
+    """Refuse an unknown kind, an empty number, or a validity that ends before it starts."""
+    errors: dict[str, str] = {}
+    if kind not in QUALIFICATION_KINDS:
+        errors["kind"] = f"one of {', '.join(QUALIFICATION_KINDS)}"
+    if not number or not str(number).strip():
+        errors["number"] = "required"
+    if valid_from and valid_to and valid_to < valid_from:
+        errors["valid_to"] = "before valid_from"
+    if errors:
+        raise ValidationFailed(
+            "invalid qualification: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
         )

@@ -63,6 +63,7 @@ class Dealer(Audited, Timestamps, Model):
     region: Mapped[Region] = relationship()
     tier: Mapped[DealerTier | None] = relationship()
     parent: Mapped[Dealer | None] = relationship(remote_side=[id])
+    sales_rep = relationship("User", foreign_keys=[sales_rep_id])
 
     def __repr__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -18,7 +18,14 @@ def register_views(appbuilder) -> None:
     from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
     from app.web.api.files import FileApi
     from app.web.api.forms import FormApi
-    from app.web.api.master_data import DealerApi, RegionApi
+    from app.web.api.master_data import (
+        DealerAddressApi,
+        DealerApi,
+        DealerAuthorizationApi,
+        DealerContactApi,
+        DealerQualificationApi,
+        RegionApi,
+    )
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
     from app.web.views.files import FileView
@@ -47,6 +54,8 @@ def register_views(appbuilder) -> None:
 
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
+    for api in (DealerContactApi, DealerAddressApi, DealerAuthorizationApi, DealerQualificationApi):
+        appbuilder.add_api(api)
     appbuilder.add_api(AuditLogApi)
     appbuilder.add_api(FileApi)
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):

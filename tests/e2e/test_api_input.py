@@ -30,7 +30,7 @@ def test_nested_related_object_is_refused_and_creates_nothing(app, client, token
         json={"code": "D-NEST", "name": "嵌套", "region": {"code": "HACK", "name": "x", "path": "/"}},
         headers=auth(tokens["rm_sh"]),
     )
-    assert resp.status_code == 422 and resp.get_json()["errors"] == {"region": "a record id"}
+    assert resp.status_code == 422 and resp.get_json()["errors"] == {"region": "a code or a record id"}
     assert _counts(app) == before
 
 
