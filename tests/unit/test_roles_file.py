@@ -8,7 +8,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.scope import ScopeKind
 
 
-def test_shipped_roles_have_the_eight_roles_and_scopes():
+def test_shipped_roles_have_the_ten_roles_and_scopes():
     roles = load_roles(ROOT / "app" / "web" / "roles.yaml")
     assert set(roles) == {
         "Admin",
@@ -16,6 +16,8 @@ def test_shipped_roles_have_the_eight_roles_and_scopes():
         "Executive",
         "RegionalManager",
         "SalesRep",
+        "SalesOps",
+        "Applicant",
         "Finance",
         "Warehouse",
         "Dealer",
@@ -24,6 +26,7 @@ def test_shipped_roles_have_the_eight_roles_and_scopes():
     assert roles["SalesRep"].scope is ScopeKind.ASSIGNED
     assert roles["Dealer"].scope is ScopeKind.COMPANY
     assert roles["Executive"].scope is ScopeKind.ALL
+    assert roles["Applicant"].scope is ScopeKind.NONE  # held by nobody: the onboarding status page
     assert roles["Dealer"].labels["zh_CN"] == "经销商用户"
     assert "UserInfoEditView" in roles["Dealer"].grants  # common grants apply to all
 
