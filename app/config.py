@@ -131,4 +131,10 @@ def load_config() -> dict:
         "DMS_UPLOAD_DIR": os.environ.get("DMS_UPLOAD_DIR", str(instance_dir() / "uploads")),
         "DMS_UPLOAD_MAX_BYTES": upload_max,
         "MAX_CONTENT_LENGTH": _bytes("DMS_MAX_REQUEST_BYTES", max(4 * upload_max, 20 * 1024 * 1024)),
+        # Excel imports (docs/imports.md): largest file, most rows, rows run inside the request,
+        # seconds without progress after which a running job counts as failed
+        "DMS_IMPORT_MAX_BYTES": _bytes("DMS_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+        "DMS_IMPORT_MAX_ROWS": int(os.environ.get("DMS_IMPORT_MAX_ROWS", "100000")),
+        "DMS_IMPORT_INLINE_ROWS": int(os.environ.get("DMS_IMPORT_INLINE_ROWS", "2000")),
+        "DMS_IMPORT_STALE_SECONDS": int(os.environ.get("DMS_IMPORT_STALE_SECONDS", "900")),
     }

@@ -7,6 +7,7 @@ from app.models.audit import AuditLog
 from app.models.dealer import Dealer, DealerTier
 from app.models.dealer_parts import DealerAddress, DealerAuthorization, DealerContact, DealerQualification
 from app.models.form import FormVersion
+from app.models.import_job import ImportJob
 from app.models.notification import Notification
 from app.models.process import (
     HumanTask,
@@ -33,6 +34,7 @@ __all__ = [
     "DealerTier",
     "FormVersion",
     "HumanTask",
+    "ImportJob",
     "InstanceEvent",
     "InstanceTimer",
     "MessageWait",

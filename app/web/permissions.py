@@ -30,4 +30,10 @@ RW_METHOD_PERMISSIONS = {
     "api_create": WRITE,
     "api_update": WRITE,
     "api_delete": WRITE,
+    # Excel import/export (app/web/api/dealer_excel.py, app/web/views/dealer_excel.py)
+    "excel_template": READ,
+    "excel_export": READ,
+    "excel_job": READ,
+    "excel_job_page": READ,
+    "excel_import": WRITE,
 }

@@ -18,6 +18,7 @@ from app.models import (
     Region,
 )
 from app.web.api.base import DmsModelApi, pk_in_range
+from app.web.api.dealer_excel import DealerExcelApi
 from app.web.api.dealer_schema import COLUMNS, DealerListSchema, DealerSchema, DealerShowSchema
 from app.web.hooks import DealerHooks, DealerPartHooks, QualificationHooks, RegionHooks
 from app.web.permissions import RW_METHOD_PERMISSIONS
@@ -60,7 +61,7 @@ class NamedErrorsMixin:
         return super().response_422(message=message)
 
 
-class DealerApi(NamedErrorsMixin, DealerHooks, DmsModelApi):
+class DealerApi(DealerExcelApi, NamedErrorsMixin, DealerHooks, DmsModelApi):
     """``/api/v1/dealer/``: region, tier and parent by code, sales rep by user name, credit as a
     decimal string, custom fields as an object; ``/<id>/figures`` the computed figures."""
 

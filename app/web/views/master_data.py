@@ -12,6 +12,7 @@ from app.web.hooks import DealerHooks, RegionHooks
 from app.web.labels import DEALER_STATUS, LABELS, dealer_status
 from app.web.scope import SCOPE_FILTERS
 from app.web.views.base import DmsModelView
+from app.web.views.dealer_excel import DealerExcelButtons
 
 
 class RegionView(RegionHooks, DmsModelView):
@@ -29,7 +30,7 @@ class RegionView(RegionHooks, DmsModelView):
     label_columns = LABELS
 
 
-class DealerView(DealerHooks, DmsModelView):
+class DealerView(DealerExcelButtons, DealerHooks, DmsModelView):
     datamodel = SQLAInterface(Dealer)
     class_permission_name = "Dealer"
     list_title, show_title = _l("Dealers"), _l("Dealer")
