@@ -4,16 +4,46 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from app.domain.errors import Conflict
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+class TypedDataTaskConverter(TaskConverter):
+    """SpiffWorkflow 3.2 writes a task's data (and its delta) without the registry's typed
+    conversions, although it restores them through it: convert them too, so Decimal and date
+    values survive JSON."""
+
+    def to_dict(self, task):
+        dct = super().to_dict(task)
+        dct["data"] = self.registry.convert(dct["data"])
+        if dct["delta"]:
+            dct["delta"] = {**dct["delta"], "updates": self.registry.convert(dct["delta"]["updates"])}
+        return dct
+
+
+SERIALIZER = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, Task: TypedDataTaskConverter})
+)
+# Money and other numbers entered in forms are Decimal: kept exact through the stored state.
+SERIALIZER.registry.register(
+    Decimal, lambda value, **_: {"value": str(value)}, lambda dct, **_: Decimal(dct["value"])
+)
+SERIALIZER.registry.register(
+    date, lambda value, **_: {"value": value.isoformat()}, lambda dct, **_: date.fromisoformat(dct["value"])
+)
 SPEC_KEYS = ("spec", "subprocess_specs")
 
 

@@ -255,3 +255,49 @@ def test_deployed_files_download_through_the_api(app, tokens):
     assert client.get("/api/v1/process_definition/amount_gate/x.bpmn", headers=admin).status_code == 404
     dealer = auth(tokens["dealer_sh1"])
     assert client.get("/api/v1/process_definition/amount_gate/xml", headers=dealer).status_code in (401, 403)
+
+
+def test_money_entered_on_a_page_is_kept_exact_through_the_process(app, tokens):
+    """A number field posted from a task page is a Decimal: it is validated (multipleOf 0.01),
+    stored in the instance's state and read back exactly."""
+    client = app.test_client()
+    admin = auth(tokens["admin"])
+    money = {
+        "type": "object",
+        "properties": {
+            "notes": {"type": "string", "title": {"zh_CN": "纪要", "en": "Notes"}},
+            "amount": {"type": "number", "multipleOf": 0.01, "title": {"zh_CN": "金额", "en": "Amount"}},
+        },
+        "required": ["notes", "amount"],
+    }
+    assert (
+        client.post("/api/v1/form/", json={"name": "visit_note", "schema": money}, headers=admin).status_code
+        == 201
+    )
+    started = client.post(
+        "/api/v1/process_instance/", json={"process_key": "visit_flow", "data": {}}, headers=admin
+    ).get_json()
+    task_id = started["current_tasks"][0]["id"]
+    web = app.test_client()
+    web_login(web, "consultant", PASSWORD)
+    page = web.get(f"/inbox/task/{task_id}").get_data(as_text=True)
+    token = csrf_token(page)
+    refused = web.post(
+        f"/inbox/task/{task_id}/complete", data={"csrf_token": token, "notes": "x", "amount": "12.345"}
+    )
+    assert refused.status_code == 422 and "0.01" in refused.get_data(as_text=True)
+    done = web.post(
+        f"/inbox/task/{task_id}/complete", data={"csrf_token": token, "notes": "x", "amount": "120000.10"}
+    )
+    assert done.status_code == 302
+    shown = client.get(f"/api/v1/process_instance/{started['id']}", headers=admin).get_json()
+    assert "120000.10" in json.dumps(shown)
+    float_api = client.post(
+        "/api/v1/process_instance/", json={"process_key": "visit_flow", "data": {}}, headers=admin
+    ).get_json()
+    completed = client.post(
+        f"/api/v1/task/{float_api['current_tasks'][0]['id']}/complete",
+        json={"data": {"notes": "y", "amount": 0.3}},
+        headers=auth(tokens["consultant"]),
+    )
+    assert completed.status_code == 200

@@ -61,3 +61,27 @@ def test_dump_state_is_the_serializer_output_without_the_spec():
     workflow.do_engine_steps()
     expected = {k: v for k, v in SERIALIZER.to_dict(workflow).items() if k not in SPEC_KEYS}
     assert dump_state(workflow) == expected
+
+
+def test_decimals_and_dates_in_process_data_survive_the_stored_state():
+    import json
+    from datetime import date
+    from decimal import Decimal
+    from pathlib import Path
+
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+    from app.engine.serializer import SERIALIZER, dump_state, load_state
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(Path(__file__).parents[1] / "data" / "engine" / "visit_flow.bpmn"))
+    spec = parser.get_spec("visit_flow")
+    workflow = BpmnWorkflow(spec)
+    workflow.do_engine_steps()
+    task = workflow.get_tasks(manual=True)[0]
+    task.data["terms"] = {"credit_limit": Decimal("120000.50"), "from": date(2026, 12, 1)}
+    stored = json.loads(json.dumps(dump_state(workflow)))  # what the JSON column holds
+    restored = load_state(stored, (spec, {}), SERIALIZER.VERSION)
+    again = next(t for t in restored.get_tasks() if t.id == task.id)
+    assert again.data["terms"] == {"credit_limit": Decimal("120000.50"), "from": date(2026, 12, 1)}
