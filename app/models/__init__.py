@@ -4,10 +4,12 @@ Importing this package registers every table on ``Model.metadata`` (used by Alem
 """
 
 from app.models.audit import AuditLog
+from app.models.catalog import Category, Product, ProductLine
 from app.models.dealer import Dealer, DealerTier
 from app.models.dealer_parts import DealerAddress, DealerAuthorization, DealerContact, DealerQualification
 from app.models.form import FormVersion
 from app.models.import_job import ImportJob
+from app.models.inventory import StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
 from app.models.notification import Notification
 from app.models.process import (
     HumanTask,
@@ -26,6 +28,7 @@ from app.models.user_scope import UserScope
 
 __all__ = [
     "AuditLog",
+    "Category",
     "Dealer",
     "DealerAddress",
     "DealerAuthorization",
@@ -43,8 +46,15 @@ __all__ = [
     "ProcessDraft",
     "ProcessInstance",
     "ProcessVersion",
+    "Product",
+    "ProductLine",
     "Region",
     "SchedulerLock",
+    "StockBalance",
+    "StockBatch",
+    "StockEntry",
+    "StockMovement",
     "StoredFile",
     "UserScope",
+    "Warehouse",
 ]
