@@ -197,3 +197,21 @@ def scheduler_command() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_scheduler(current_app._get_current_object(), holder=f"{os.uname().nodename}:{os.getpid()}")
+
+
+@dms_group.group("alerts")
+def alerts_group() -> None:
+    """Scheduled alerts, run once by hand."""
+
+
+@alerts_group.command("run")
+@with_appcontext
+def alerts_run_command() -> None:
+    """Notify about expiring and expired dealer qualifications now (as the scheduler does daily)."""
+    from app.jobs.alerts import qualification_alerts
+
+    result = qualification_alerts(current_app._get_current_object())
+    click.echo(
+        f"qualifications: {result.expiring} expiring, {result.expired} expired; "
+        f"{result.notifications} notification(s) sent; suspended: {', '.join(result.suspended) or 'none'}"
+    )

@@ -126,6 +126,10 @@ def load_config() -> dict:
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
         "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
+        # Qualification alerts (docs/dealers.md): warn this many days before a licence expires;
+        # suspend an active dealer whose required licence expired
+        "DMS_QUALIFICATION_WARN_DAYS": int(os.environ.get("DMS_QUALIFICATION_WARN_DAYS", "30")),
+        "DMS_SUSPEND_ON_EXPIRED": _flag("DMS_SUSPEND_ON_EXPIRED", False),
         # Uploads (form file fields): where the bytes go, the largest file, the largest request body
         # (a few files of a form plus its fields; BPMN deploys take up to 5 MiB per file).
         "DMS_UPLOAD_DIR": os.environ.get("DMS_UPLOAD_DIR", str(instance_dir() / "uploads")),

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from app.adapters.scheduler_lock import lock_for
+from app.jobs.alerts import qualification_alerts
 from app.jobs.engine import fire_timers
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ JOBS: list[tuple[str, object, object]] = [
         fire_timers,
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
+    ("alerts.qualifications", qualification_alerts, {"trigger": "cron", "hour": 17}),  # 01:00 Beijing
 ]
 
 

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Dealer, Region
 from app.web.i18n import role_label
 from app.web.scope import current_scope
+from app.web.views.notifications import unread_for_current_user
 
 
 def _scope_text(scope) -> str:
@@ -48,6 +49,11 @@ class DmsIndexView(IndexView):
         cards = [
             {"title": _("Dealers"), "value": dealers, "href": url_for("DealerView.list")},
             {"title": _("Regions"), "value": regions, "href": url_for("RegionView.list")},
+            {
+                "title": _("Unread alerts"),
+                "value": unread_for_current_user(),
+                "href": url_for("NotificationView.index"),
+            },
         ]
         return self.render_template(
             self.index_template,
