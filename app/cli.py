@@ -215,3 +215,31 @@ def alerts_run_command() -> None:
         f"qualifications: {result.expiring} expiring, {result.expired} expired; "
         f"{result.notifications} notification(s) sent; suspended: {', '.join(result.suspended) or 'none'}"
     )
+
+
+@dms_group.group("inventory")
+def inventory_group() -> None:
+    """Stock ledger maintenance."""
+
+
+@inventory_group.command("check")
+@with_appcontext
+def inventory_check_command() -> None:
+    """Recompute every balance and batch from the ledger and report any drift (exit 1 if some)."""
+    from sqlalchemy import select
+
+    from app.adapters.stock_ledger import drift
+    from app.extensions import db
+    from app.models import Product, Warehouse
+
+    found = drift(db.session)
+    if not found:
+        click.echo("inventory check: balances and batches agree with the ledger")
+        return
+    warehouses = dict(db.session.execute(select(Warehouse.id, Warehouse.code)).all())
+    products = dict(db.session.execute(select(Product.id, Product.code)).all())
+    for row in found:
+        where = f"{warehouses.get(row['warehouse_id'])} × {products.get(row['product_id'])}"
+        where += f" batch {row['batch']}" if row["batch"] is not None else ""
+        click.echo(f"DRIFT {where}: {row['level']} ledger {row['ledger']} ≠ balance {row['balance']}")
+    raise SystemExit(1)

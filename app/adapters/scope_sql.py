@@ -7,10 +7,10 @@ A model is scoped through the first of: being Dealer, a ``dealer_id`` column, a
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from app.domain.scope import DataScope
-from app.models import Dealer, Region
+from app.models import Dealer, Region, Warehouse
 
 
 def _region_ids(scope: DataScope):
@@ -35,6 +35,12 @@ def scope_clause(model: type, scope: DataScope) -> ColumnElement[bool]:
         return true()
     if model is Dealer:
         return dealer_clause(scope)
+    if model is Warehouse:  # a dealer's warehouse by its dealer, the others by their region
+        by_region = Warehouse.region_id.in_(_region_ids(scope)) if scope.region_paths else false()
+        return or_(
+            Warehouse.dealer_id.in_(select(Dealer.id).where(dealer_clause(scope))),
+            and_(Warehouse.dealer_id.is_(None), by_region),
+        )
     if hasattr(model, "dealer_id"):
         return model.dealer_id.in_(select(Dealer.id).where(dealer_clause(scope)))
     if model is Region:

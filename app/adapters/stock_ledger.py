@@ -1,0 +1,334 @@
+"""Apply stock movements: ledger lines appended and balances changed in the same transaction.
+
+No oversell: every level change is one conditional ``UPDATE … WHERE on_hand + Δ − reserved ≥ 0``
+(and reserved, in transit ≥ 0). On PostgreSQL the row lock makes concurrent changes of one
+warehouse × product wait and re-check the condition; SQLite serialises writers. A change the
+condition refuses changes nothing: the whole request is rolled back by the caller.
+Outbound stock without a batch is taken FIFO (oldest receipt first), one ledger line per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.domain.stock import Effect, Movement, effects
+from app.models import Product, StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
+
+BALANCE, BATCH, ENTRY, MOVEMENT = (
+    StockBalance.__table__,
+    StockBatch.__table__,
+    StockEntry.__table__,
+    StockMovement.__table__,
+)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """Outcome of one movement: its id, and whether it had been applied before (same external id)."""
+
+    movement_id: int
+    duplicate: bool = False
+
+
+class Lookups:
+    """Warehouses and products of a request, each looked up once."""
+
+    def __init__(self, session: Session, movements: list[Movement], prefix: str = "movements/") -> None:
+        codes = {m.warehouse for m in movements} | {m.to_warehouse for m in movements if m.to_warehouse}
+        skus = {m.sku for m in movements}
+        self.warehouses = {
+            w.code: w for w in session.scalars(select(Warehouse).where(Warehouse.code.in_(sorted(codes))))
+        }
+        self.products = {
+            p.code: p for p in session.scalars(select(Product).where(Product.code.in_(sorted(skus))))
+        }
+        errors: dict[str, str] = {}
+        for index, m in enumerate(movements):
+            for key, code in (("warehouse", m.warehouse), ("to_warehouse", m.to_warehouse)):
+                if code and (code not in self.warehouses or not self.warehouses[code].active):
+                    errors[f"{prefix}{index}/{key}"] = f"unknown warehouse {code}"
+            if m.sku not in self.products:
+                errors[f"{prefix}{index}/sku"] = f"unknown SKU {m.sku}"
+            elif self.products[m.sku].status != "active" and m.kind == "receipt":
+                errors[f"{prefix}{index}/sku"] = f"SKU {m.sku} is inactive"
+            if (
+                m.kind == "sell_out"
+                and m.warehouse in self.warehouses
+                and self.warehouses[m.warehouse].kind != "dealer"
+            ):
+                errors[f"{prefix}{index}/warehouse"] = "sell-out is reported from a dealer's warehouse"
+        if errors:
+            raise ValidationFailed(
+                "invalid movements: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
+            )
+
+
+def _digest(m: Movement) -> str:
+    return hashlib.sha256(json.dumps(asdict(m), default=str, sort_keys=True).encode()).hexdigest()
+
+
+def _ensure_balance(session: Session, warehouse_id: int, product_id: int) -> None:
+    values = {
+        "warehouse_id": warehouse_id,
+        "product_id": product_id,
+        "on_hand": 0,
+        "reserved": 0,
+        "in_transit": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql.insert(BALANCE) if dialect == "postgresql" else sqlite.insert(BALANCE)).values(
+        **values
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"]))
+
+
+def _change_balance(
+    session: Session, warehouse: Warehouse, product_id: int, e: Effect, now: datetime, where: str
+) -> None:
+    """Change one balance row, refusing what would oversell (409 naming the movement)."""
+    _ensure_balance(session, warehouse.id, product_id)
+    b = BALANCE.c
+    conditions = [b.warehouse_id == warehouse.id, b.product_id == product_id]
+    if e.takes_available and not warehouse.allow_negative:
+        conditions.append(b.on_hand + e.on_hand - (b.reserved + e.reserved) >= 0)
+    if e.reserved < 0:
+        conditions.append(b.reserved + e.reserved >= 0)
+    if e.in_transit < 0:
+        conditions.append(b.in_transit + e.in_transit >= 0)
+    values: dict[str, Any] = {
+        "on_hand": b.on_hand + e.on_hand,
+        "reserved": b.reserved + e.reserved,
+        "in_transit": b.in_transit + e.in_transit,
+    }
+    if e.on_hand > 0:
+        values["last_in_at"] = now
+    elif e.on_hand < 0:
+        values["last_out_at"] = now
+    changed = session.execute(update(BALANCE).where(and_(*conditions)).values(**values)).rowcount
+    if changed != 1:
+        raise Conflict(
+            f"not enough stock of this product in {warehouse.code}",
+            {
+                where: "more than the available stock"
+                if e.takes_available
+                else "more than is reserved or in transit"
+            },
+        )
+
+
+def _take_batches(session: Session, warehouse: Warehouse, product_id: int, qty: int, batch: str | None):
+    """(batch, received_on, qty) taken for an outbound ``qty``: the named batch, else FIFO."""
+    s = BATCH.c
+    query = select(s.batch, s.received_on, s.on_hand).where(
+        s.warehouse_id == warehouse.id, s.product_id == product_id, s.on_hand > 0
+    )
+    if batch is not None:
+        query = query.where(s.batch == batch)
+    taken, left = [], qty
+    for name, received_on, on_hand in session.execute(query.order_by(s.received_on, s.batch)):
+        part = min(left, on_hand)
+        taken.append((name, received_on, part))
+        left -= part
+        if left == 0:
+            break
+    if left:
+        if not warehouse.allow_negative:
+            if batch is not None and not taken:
+                raise NotFound(f"no stock in batch {batch}", {"batch": "unknown batch or none left"})
+            raise Conflict(f"not enough stock in batch {batch}", {"qty": "more than the batch holds"})
+        taken.append((batch or "", date.today(), left))  # only where negative stock is allowed
+    return taken
+
+
+def _change_batch(
+    session: Session, warehouse_id: int, product_id: int, batch: str, received_on: date, delta: int
+):
+    s = BATCH.c
+    changed = session.execute(
+        update(BATCH)
+        .where(s.warehouse_id == warehouse_id, s.product_id == product_id, s.batch == batch)
+        .values(on_hand=s.on_hand + delta)
+    ).rowcount
+    if not changed:
+        session.execute(
+            insert(BATCH).values(
+                warehouse_id=warehouse_id,
+                product_id=product_id,
+                batch=batch,
+                received_on=received_on,
+                on_hand=delta,
+            )
+        )
+
+
+def _in_transit_batches(session: Session, warehouse_id: int, product_id: int, reference: str, qty: int):
+    """The batches sent to this warehouse under ``reference`` not yet booked in, oldest first."""
+    e = ENTRY.c
+    rows = session.execute(
+        select(e.batch, e.received_on, func.sum(e.in_transit))
+        .where(e.warehouse_id == warehouse_id, e.product_id == product_id, e.reference == reference)
+        .group_by(e.batch, e.received_on)
+        .having(func.sum(e.in_transit) > 0)
+        .order_by(e.received_on, e.batch)
+    ).all()
+    taken, left = [], qty
+    for batch, received_on, pending in rows:
+        part = min(left, int(pending))
+        taken.append((batch, received_on, part))
+        left -= part
+        if left == 0:
+            break
+    if left:
+        raise Conflict("more than is in transit under this reference", {"qty": "more than is in transit"})
+    return taken
+
+
+def apply_movements(session: Session, movements: list[Movement], actor: str) -> list[Applied]:
+    """Apply every movement in order (no commit); a refusal raises and the caller rolls back."""
+    found = Lookups(session, movements)
+    now = datetime.now(UTC)
+    results = []
+    for index, m in enumerate(movements):
+        where = f"movements/{index}/qty"
+        digest = _digest(m)
+        if m.external_id is not None:
+            seen = session.execute(
+                select(MOVEMENT.c.id, MOVEMENT.c.digest).where(MOVEMENT.c.external_id == m.external_id)
+            ).first()
+            if seen is not None:
+                if seen.digest != digest:
+                    raise Conflict(
+                        f"external id {m.external_id} was used for a different movement",
+                        {f"movements/{index}/external_id": "already used for a different movement"},
+                    )
+                results.append(Applied(seen.id, duplicate=True))
+                continue
+        movement_id = session.execute(
+            insert(MOVEMENT).values(
+                external_id=m.external_id, kind=m.kind, at=now, actor=actor, digest=digest
+            )
+        ).inserted_primary_key[0]
+        product = found.products[m.sku]
+        lines = _apply_one(session, m, found, product.id, now, where)
+        session.execute(
+            insert(ENTRY),
+            [
+                {
+                    "movement_id": movement_id,
+                    "at": now,
+                    "kind": m.kind,
+                    "product_id": product.id,
+                    "reference": m.reference,
+                    "reason": m.reason,
+                    "actor": actor,
+                    **line,
+                }
+                for line in lines
+            ],
+        )
+        results.append(Applied(movement_id))
+    return results
+
+
+def _line(warehouse_id: int, batch: str, received_on: date | None, **levels: int) -> dict[str, Any]:
+    return {
+        "warehouse_id": warehouse_id,
+        "batch": batch,
+        "received_on": received_on,
+        "on_hand": levels.get("on_hand", 0),
+        "reserved": levels.get("reserved", 0),
+        "in_transit": levels.get("in_transit", 0),
+    }
+
+
+def _apply_one(
+    session: Session, m: Movement, found: Lookups, product_id: int, now: datetime, where: str
+) -> list[dict[str, Any]]:
+    """Change balances and batches for one movement; the ledger lines it writes."""
+    source = found.warehouses[m.warehouse]
+    effect = effects(m)[0][1]
+    _change_balance(session, source, product_id, effect, now, where)
+    if m.kind == "receipt" or (m.kind == "adjust" and m.qty > 0):
+        received_on = m.received_on or now.date()
+        batch = m.batch or f"R{received_on:%Y%m%d}"
+        _change_batch(session, source.id, product_id, batch, received_on, m.qty)
+        return [_line(source.id, batch, received_on, on_hand=m.qty)]
+    if m.kind in ("reserve", "release"):
+        return [_line(source.id, "", None, reserved=effect.reserved)]
+    if m.kind == "transfer_in":
+        lines = []
+        for batch, received_on, part in _in_transit_batches(
+            session, source.id, product_id, m.reference or "", m.qty
+        ):
+            _change_batch(session, source.id, product_id, batch, received_on, part)
+            lines.append(_line(source.id, batch, received_on, on_hand=part, in_transit=-part))
+        return lines
+    # outbound: transfer_out, ship, sell_out, negative adjust
+    lines = []
+    taken = _take_batches(session, source, product_id, abs(m.qty), m.batch)
+    destination = found.warehouses.get(m.to_warehouse or "")
+    if destination is not None:
+        _change_balance(session, destination, product_id, Effect(in_transit=m.qty), now, where)
+    for batch, received_on, part in taken:
+        _change_batch(session, source.id, product_id, batch, received_on, -part)
+        reserved = -part if (m.kind == "ship" and m.from_reserved) else 0
+        lines.append(_line(source.id, batch, received_on, on_hand=-part, reserved=reserved))
+        if destination is not None:
+            lines.append(_line(destination.id, batch, received_on, in_transit=part))
+    return lines
+
+
+def drift(session: Session) -> list[dict[str, Any]]:
+    """Balances and batches that differ from what the ledger sums to (empty when all agree)."""
+    e, s = ENTRY.c, BATCH.c
+    sums = (
+        select(
+            e.warehouse_id,
+            e.product_id,
+            func.sum(e.on_hand).label("on_hand"),
+            func.sum(e.reserved).label("reserved"),
+            func.sum(e.in_transit).label("in_transit"),
+        )
+        .group_by(e.warehouse_id, e.product_id)
+        .subquery()
+    )
+    found = []
+    ledger = {(r.warehouse_id, r.product_id): r for r in session.execute(select(sums))}
+    kept = {(r.warehouse_id, r.product_id): r for r in session.execute(select(BALANCE))}
+    for key in sorted(set(ledger) | set(kept)):
+        want, have = ledger.get(key), kept.get(key)
+        for level in ("on_hand", "reserved", "in_transit"):
+            expected = int(getattr(want, level) or 0) if want is not None else 0
+            actual = int(getattr(have, level) or 0) if have is not None else 0
+            if expected != actual:
+                found.append(
+                    {"warehouse_id": key[0], "product_id": key[1], "batch": None, "level": level,
+                     "ledger": expected, "balance": actual}
+                )  # fmt: skip
+    batch_sums = session.execute(
+        select(e.warehouse_id, e.product_id, e.batch, func.sum(e.on_hand)).group_by(
+            e.warehouse_id, e.product_id, e.batch
+        )
+    ).all()
+    ledger_batches = {(w, p, name): int(q or 0) for w, p, name, q in batch_sums}
+    batches = {
+        (r.warehouse_id, r.product_id, r.batch): int(r.on_hand or 0)
+        for r in session.execute(select(s.warehouse_id, s.product_id, s.batch, s.on_hand))
+    }
+    for key in sorted(set(ledger_batches) | set(batches)):
+        expected, actual = ledger_batches.get(key, 0), batches.get(key, 0)
+        if expected != actual:
+            found.append(
+                {"warehouse_id": key[0], "product_id": key[1], "batch": key[2], "level": "on_hand",
+                 "ledger": expected, "balance": actual}
+            )  # fmt: skip
+    return found
