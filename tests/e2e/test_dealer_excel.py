@@ -240,3 +240,15 @@ def test_pages_upload_and_progress(app, tokens):
     exported = read_rows(client.get("/dealers/excel/export").data)
     assert {r[3] for r in exported[1:]} == {"SH"}  # rm_sh's region only
     assert {"PG-1", "D-SH-1"} <= {r[0] for r in exported[1:]}
+
+
+def test_modes_update_and_upsert(client, tokens):
+    admin = tokens["admin"]
+    job = upload(client, admin, workbook_bytes([{"code": "NO-SUCH-1", "name": "x"}]), "update").get_json()
+    assert job["report"]["errors"][0]["reason"] == "no dealer with this code in your data scope"
+    rows = [{"code": "D-JS-1", "credit_limit": 5000}, {"code": "UP-NEW-1", "name": "新增", "region": "JS"}]
+    job = upload(client, admin, workbook_bytes(rows), "upsert").get_json()
+    assert (job["inserted"], job["updated"], job["failed"]) == (1, 1, 0), job["report"]
+    exported = {r[0]: r for r in read_rows(client.get("/api/v1/dealer/export", headers=auth(admin)).data)}
+    assert exported["D-JS-1"][1] == "江苏一号经销商" and exported["D-JS-1"][7] == 5000  # name kept, limit set
+    assert exported["UP-NEW-1"][3] == "JS"

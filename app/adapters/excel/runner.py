@@ -99,6 +99,7 @@ def run_import(
     report = ImportReport(reader.spec, ignored_columns=list(reader.ignored))
     key = reader.spec.key
     seen: dict[str, int] = {}
+    order = {column.key: index for index, column in enumerate(reader.spec.columns)}  # report in column order
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         planned = 0
         for batch in _batches(reader, options.batch_size):
@@ -114,8 +115,8 @@ def run_import(
             plans = handler.check(batch, options.mode)
             bad = set()
             for row in batch:
-                for column, reason in row.problems.items():
-                    report.add(row.number, column, reason)
+                for column in sorted(row.problems, key=lambda key: order.get(key, len(order))):
+                    report.add(row.number, column, row.problems[column])
                 if row.problems:
                     bad.add(row.number)
             for plan in plans:
