@@ -28,8 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     from app import models  # noqa: F401  (register every table on the metadata)
-    from app.adapters import onboarding  # noqa: F401  (service tasks of the onboarding flow)
-    from app.adapters import audit, sqlite_pragmas
+    from app.adapters import (
+        audit,
+        onboarding,  # noqa: F401  (service tasks of the onboarding flow)
+        sqlite_pragmas,
+    )
     from app.adapters.roles_file import load_roles
     from app.cli import dms_group
     from app.extensions import csrf, db, migrate, talisman

@@ -3,9 +3,9 @@ the data that holds them, never stored by hand.
 
 Each later module plugs its query in with ``register_figure_source(name, source)``: a source is
 a function ``(session, dealer, today) -> {figure: value}``. Orders provide the sales and order
-figures and ``credit_used``; the stock ledger provides ``inventory_on_hand``. Until they exist
-the built-in sources below return zero. Derived figures (order frequency, credit available) are
-computed here from the others.
+figures and ``credit_used``; the stock ledger provides ``inventory_on_hand`` (the dealer's own
+warehouses). Until orders exist their built-in source returns zero. Derived figures (order
+frequency, credit available) are computed here from the others.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Dealer
+from app.models import Dealer, StockBalance, Warehouse
 
 FigureSource = Callable[[Session, Dealer, date], dict[str, Any]]
 
@@ -56,13 +57,18 @@ def _no_orders(session: Session, dealer: Dealer, today: date) -> dict[str, Any]:
     }
 
 
-def _no_stock_ledger(session: Session, dealer: Dealer, today: date) -> dict[str, Any]:
-    """The stock ledger does not exist yet: nothing on hand."""
-    return {"inventory_on_hand": Decimal("0")}
+def _stock_on_hand(session: Session, dealer: Dealer, today: date) -> dict[str, Any]:
+    """Units on hand in the dealer's own warehouses, from the balances the stock ledger keeps."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(StockBalance.on_hand), 0))
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .where(Warehouse.dealer_id == dealer.id)
+    )
+    return {"inventory_on_hand": Decimal(int(total or 0))}
 
 
 register_figure_source("orders", _no_orders)
-register_figure_source("inventory", _no_stock_ledger)
+register_figure_source("inventory", _stock_on_hand)
 
 
 def dealer_figures(session: Session, dealer: Dealer, today: date | None = None) -> dict[str, Any]:

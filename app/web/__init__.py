@@ -28,6 +28,13 @@ def register_views(appbuilder) -> None:
     )
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.dealer_excel import DealerExcelView
+    from app.web.views.dealer_parts import (
+        DealerAddressView,
+        DealerAuthorizationView,
+        DealerContactView,
+        DealerQualificationView,
+    )
     from app.web.views.files import FileView
     from app.web.views.forms import FormDesignerView
     from app.web.views.inbox import InboxView
@@ -35,11 +42,16 @@ def register_views(appbuilder) -> None:
     from app.web.views.modeler import ModelerView
     from app.web.views.notifications import NotificationView
     from app.web.views.rules import RulesEditorView
+    from app.web.views.signup import SignupView
 
     category = dict(category="Master data", category_label=_l("Master data"), category_icon="fa-database")
     appbuilder.add_view(InboxView, "Inbox", label=_l("Inbox"), icon="fa-inbox")
     appbuilder.add_view_no_menu(FileView)
+    for part in (DealerContactView, DealerAddressView, DealerAuthorizationView, DealerQualificationView):
+        appbuilder.add_view_no_menu(part)
     appbuilder.add_view_no_menu(NotificationView)
+    appbuilder.add_view_no_menu(DealerExcelView)  # template, import with progress, export
+    appbuilder.add_view_no_menu(SignupView)  # public: dealer sign-up and the applicant's status page
     appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-sitemap", **category)
     appbuilder.add_view(DealerView, "Dealers", label=_l("Dealers"), icon="fa-store", **category)
 

@@ -312,3 +312,15 @@ def test_inventory_check_command_reports_drift_and_exits_non_zero(app, stock):
             text("UPDATE stock_batch SET on_hand = on_hand - 2 WHERE id = (SELECT min(id) FROM stock_batch)")
         )
         db.session.commit()
+
+
+def test_dealer_figures_show_the_stock_in_its_own_warehouses(app, stock):
+    from app.adapters.dealer_figures import dealer_figures
+
+    with app.app_context():
+        dealer = db.session.scalar(select(Dealer).where(Dealer.code == "D-SH-1"))
+        before = dealer_figures(db.session, dealer)["inventory_on_hand"]
+        run({"kind": "receipt", "warehouse": "WH-D-SH-1", "sku": "SKU-1", "qty": 12})
+        assert dealer_figures(db.session, dealer)["inventory_on_hand"] == before + 12
+        other = db.session.scalar(select(Dealer).where(Dealer.code == "D-GD-1"))
+        assert dealer_figures(db.session, other)["inventory_on_hand"] == 0
