@@ -64,7 +64,7 @@ def test_public_sign_up_on_a_phone_to_dealer_created(new_page, screenshot):
     handle(desk, "rm_south", "区域经理审批", approve)
 
     def terms(page: Page) -> None:
-        page.locator("input[name=credit_limit]").fill("80000")
+        page.locator("input[name=credit_limit]").fill("80000.50")
         page.locator("input[name=payment_terms_days]").fill("30")
 
     handle(desk, "finance", "信用额度", terms)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -167,7 +168,7 @@ def test_public_application_through_checks_reviews_and_finance_creates_the_deale
     complete(api, tokens["rm_south"], regional, {"decision": "approve"})
 
     terms = open_task(app, instance_id, "credit_terms")  # tier 2, small: no executive approval
-    complete(api, tokens["finance"], terms, {"credit_limit": 50000, "payment_terms_days": 30})
+    complete(api, tokens["finance"], terms, {"credit_limit": 50000.5, "payment_terms_days": 30})
 
     outcome, html = status(applicant, token)
     assert outcome == "approved"
@@ -177,7 +178,7 @@ def test_public_application_through_checks_reviews_and_finance_creates_the_deale
         assert (dealer.status, dealer.region.code, dealer.credit_limit, dealer.payment_terms_days) == (
             "active",
             "GD",
-            50000,
+            Decimal("50000.50"),
             30,
         )
         assert dealer.code.startswith("D-GD-") and username == dealer.code.lower()
