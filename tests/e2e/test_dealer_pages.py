@@ -25,7 +25,7 @@ def admin(app):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh_CN", ["编码", "名称", "区域", "返回"]),  # the new tab titles await their translations
+        ("zh_CN", ["档案", "资质", "联系人与地址", "经营数据", "统一社会信用代码"]),
         ("en", ["Profile", "Qualifications", "Contacts and addresses", "Figures", "History"]),
     ],
 )
