@@ -14,6 +14,7 @@ import yaml
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
+from app.adapters.demo_inventory import load_inventory
 from app.adapters.region_tree import apply_region_path
 from app.adapters.unit_of_work import SqlUnitOfWork
 from app.domain.dealers import DealerFields, clean_dealer
@@ -55,6 +56,8 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
                 raise ValidationFailed(f"{path.name}: dealer {row['code']}: unknown region {row['region']}")
             session.add(_dealer(session, row, region, path))
             created["dealers"] += 1
+        session.flush()
+        created.update(load_inventory(session, data))
         uow.commit()
     for row in data.get("users", []):
         if uow.users.username_taken(row["username"]):

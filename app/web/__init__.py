@@ -15,6 +15,7 @@ from app.services.actor import Actor
 def register_views(appbuilder) -> None:
     """Register every page and API of the application (local imports keep startup lean)."""
     from app.web.api.admin import AuditLogApi
+    from app.web.api.catalog import CategoryApi, ProductApi, ProductLineApi, WarehouseApi
     from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
     from app.web.api.files import FileApi
     from app.web.api.forms import FormApi
@@ -26,8 +27,16 @@ def register_views(appbuilder) -> None:
         DealerQualificationApi,
         RegionApi,
     )
+    from app.web.api.stock import StockApi
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
+    from app.web.views.catalog import (
+        CategoryView,
+        ProductExcelView,
+        ProductLineView,
+        ProductView,
+        WarehouseView,
+    )
     from app.web.views.dealer_excel import DealerExcelView
     from app.web.views.dealer_parts import (
         DealerAddressView,
@@ -55,6 +64,15 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-sitemap", **category)
     appbuilder.add_view(DealerView, "Dealers", label=_l("Dealers"), icon="fa-store", **category)
 
+    inventory = dict(category="Inventory", category_label=_l("Inventory"), category_icon="fa-cubes")
+    appbuilder.add_view_no_menu(ProductExcelView)  # product template, import with progress, export
+    appbuilder.add_view(ProductView, "Products", label=_l("Products"), icon="fa-barcode", **inventory)
+    appbuilder.add_view(
+        ProductLineView, "Product lines", label=_l("Product lines"), icon="fa-th-list", **inventory
+    )
+    appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-sitemap", **inventory)
+    appbuilder.add_view(WarehouseView, "Warehouses", label=_l("Warehouses"), icon="fa-warehouse", **inventory)
+
     admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
     appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list", **admin)
@@ -69,6 +87,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(RegionApi)
     appbuilder.add_api(DealerApi)
     for api in (DealerContactApi, DealerAddressApi, DealerAuthorizationApi, DealerQualificationApi):
+        appbuilder.add_api(api)
+    for api in (ProductLineApi, CategoryApi, ProductApi, WarehouseApi, StockApi):
         appbuilder.add_api(api)
     appbuilder.add_api(AuditLogApi)
     appbuilder.add_api(FileApi)

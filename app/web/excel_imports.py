@@ -22,7 +22,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from app.adapters.excel import dealers
+from app.adapters.excel import dealers, products
 from app.adapters.excel.jobs import XLSX, fail_if_stale, job_json, run_job
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import MODES, Handler, ImportOptions
@@ -53,6 +53,13 @@ class ExcelKind:
 KINDS = {
     "dealer": ExcelKind(
         dealers.DEALER_SHEET, dealers.DealerImport, dealers.export_rows, dealers.template_lists, "dealers"
+    ),
+    "product": ExcelKind(
+        products.PRODUCT_SHEET,
+        products.ProductImport,
+        products.export_rows,
+        products.template_lists,
+        "products",
     ),
 }
 BYTES_PER_ROW = 100  # a generous compressed size of one row, when a file does not say how many it has

@@ -1,11 +1,12 @@
 """Permission names: every view and its API share one class permission and two verbs.
 
 ``read`` covers list/show/get/info/download; ``write`` covers add/edit/delete/post/put;
-``manage`` is for operations on running processes (cancel, suspend, retry).
+``manage`` is for operations on running processes (cancel, suspend, retry); ``move`` posts
+stock movements (a role with ``move`` but not ``Stock`` ``write`` may only report sell-out).
 roles.yaml grants these per view name (e.g. ``Dealer: [read, write]``).
 """
 
-READ, WRITE, MANAGE = "read", "write", "manage"
+READ, WRITE, MANAGE, MOVE = "read", "write", "manage", "move"
 
 RW_METHOD_PERMISSIONS = {
     "get": READ,
