@@ -130,6 +130,10 @@ def load_config() -> dict:
         # suspend an active dealer whose required licence expired
         "DMS_QUALIFICATION_WARN_DAYS": int(os.environ.get("DMS_QUALIFICATION_WARN_DAYS", "30")),
         "DMS_SUSPEND_ON_EXPIRED": _flag("DMS_SUSPEND_ON_EXPIRED", False),
+        # Inventory (docs/inventory.md): no outbound movement for this many days = slow-moving (a
+        # category may set its own); batches expiring within this many days are alerts
+        "DMS_SLOW_MOVING_DAYS": int(os.environ.get("DMS_SLOW_MOVING_DAYS", "90")),
+        "DMS_EXPIRY_WARN_DAYS": int(os.environ.get("DMS_EXPIRY_WARN_DAYS", "30")),
         # Uploads (form file fields): where the bytes go, the largest file, the largest request body
         # (a few files of a form plus its fields; BPMN deploys take up to 5 MiB per file).
         "DMS_UPLOAD_DIR": os.environ.get("DMS_UPLOAD_DIR", str(instance_dir() / "uploads")),

@@ -1,8 +1,9 @@
 """Turn a DataScope into SQL: the one place row scope becomes a WHERE clause.
 
 Used by the FAB base filter (views and APIs), services, exports and analytics.
-A model is scoped through the first of: being Dealer, a ``dealer_id`` column, a
-``region_id`` column. Clauses use ``IN (SELECT …)`` so they compose with any query.
+A model is scoped through the first of: being Dealer or Warehouse, a ``warehouse_id``
+column, a ``dealer_id`` column, a ``region_id`` column. Clauses use ``IN (SELECT …)``
+so they compose with any query.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def scope_clause(model: type, scope: DataScope) -> ColumnElement[bool]:
             Warehouse.dealer_id.in_(select(Dealer.id).where(dealer_clause(scope))),
             and_(Warehouse.dealer_id.is_(None), by_region),
         )
+    if hasattr(model, "warehouse_id"):  # stock rows, rules, suggestions: by their warehouse
+        return model.warehouse_id.in_(select(Warehouse.id).where(scope_clause(Warehouse, scope)))
     if hasattr(model, "dealer_id"):
         return model.dealer_id.in_(select(Dealer.id).where(dealer_clause(scope)))
     if model is Region:

@@ -17,6 +17,7 @@ from flask import Flask
 from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
 from app.jobs.engine import fire_timers
+from app.jobs.replenishment import replenishment
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ JOBS: list[tuple[str, object, object]] = [
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
     ("alerts.qualifications", qualification_alerts, {"trigger": "cron", "hour": 17}),  # 01:00 Beijing
+    ("inventory.replenishment", replenishment, {"trigger": "cron", "hour": 18}),  # 02:00 Beijing
 ]
 
 

@@ -22,6 +22,7 @@ from app.models.process import (
 )
 from app.models.process_draft import ProcessDraft
 from app.models.region import Region
+from app.models.replenishment import ReplenishmentSuggestion, StockRule
 from app.models.scheduler_lock import SchedulerLock
 from app.models.stored_file import StoredFile
 from app.models.user_scope import UserScope
@@ -49,11 +50,13 @@ __all__ = [
     "Product",
     "ProductLine",
     "Region",
+    "ReplenishmentSuggestion",
     "SchedulerLock",
     "StockBalance",
     "StockBatch",
     "StockEntry",
     "StockMovement",
+    "StockRule",
     "StoredFile",
     "UserScope",
     "Warehouse",

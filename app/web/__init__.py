@@ -19,6 +19,7 @@ def register_views(appbuilder) -> None:
     from app.web.api.engine import ProcessDefinitionApi, ProcessInstanceApi
     from app.web.api.files import FileApi
     from app.web.api.forms import FormApi
+    from app.web.api.inventory import InventoryApi, ReplenishmentApi, StockRuleApi
     from app.web.api.master_data import (
         DealerAddressApi,
         DealerApi,
@@ -72,6 +73,7 @@ def register_views(appbuilder) -> None:
     )
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-sitemap", **inventory)
     appbuilder.add_view(WarehouseView, "Warehouses", label=_l("Warehouses"), icon="fa-warehouse", **inventory)
+    _register_inventory_views(appbuilder, inventory)
 
     admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
     appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
@@ -90,10 +92,35 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     for api in (ProductLineApi, CategoryApi, ProductApi, WarehouseApi, StockApi):
         appbuilder.add_api(api)
+    for api in (InventoryApi, ReplenishmentApi, StockRuleApi):
+        appbuilder.add_api(api)
     appbuilder.add_api(AuditLogApi)
     appbuilder.add_api(FileApi)
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)
+
+
+def _register_inventory_views(appbuilder, inventory: dict) -> None:
+    """Figures, alerts, replenishment suggestions and stock rules (menu "库存 Inventory")."""
+    from app.web.views.inventory import InventoryView, ReplenishmentView, StockRuleExcelView, StockRuleView
+
+    appbuilder.add_view(
+        InventoryView, "Inventory overview", label=_l("Inventory overview"), icon="fa-chart-bar", **inventory
+    )
+    appbuilder.add_link(
+        "Stock alerts", href="/inventory/alerts", label=_l("Stock alerts"), icon="fa-bell", **inventory
+    )
+    appbuilder.add_view(
+        ReplenishmentView,
+        "Replenishment suggestions",
+        label=_l("Replenishment suggestions"),
+        icon="fa-truck",
+        **inventory,
+    )
+    appbuilder.add_view(
+        StockRuleView, "Stock rules", label=_l("Stock rules"), icon="fa-sliders-h", **inventory
+    )
+    appbuilder.add_view_no_menu(StockRuleExcelView)
 
 
 def api_blueprints(appbuilder) -> list:
