@@ -49,3 +49,38 @@ def referenced_forms(forms: dict[str, Any] | None) -> dict[str, Any]:
         name: (snap.get("version") if snap.get("source") == "stored" else "file")
         for name, snap in sorted((forms or {}).items())
     }
+
+
+_USER_TASKS: dict[tuple[int, str], dict[str, tuple[str, str | None]]] = {}
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def user_task_forms(session: Session, version_id: int) -> dict[str, tuple[str, str | None]]:
+    """``{element id: (task name, form name or None)}`` of a version's user tasks (cached: versions
+    never change)."""
+    from app.engine.xml_safety import parse_xml
+
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        return {}
+    key = (version_id, version.content_hash)
+    if key not in _USER_TASKS:
+        found: dict[str, tuple[str, str | None]] = {}
+        for filename, content in version.files.items():
+            if BPMN not in content[:2000]:
+                continue
+            for task in parse_xml(content.encode(), filename).iter(f"{{{BPMN}}}userTask"):
+                form = next(
+                    (
+                        p.get("value")
+                        for p in task.iter(f"{{{SPIFF}}}property")
+                        if p.get("name") == "formJsonSchemaFilename"
+                    ),
+                    None,
+                )
+                found[task.get("id")] = (task.get("name") or task.get("id"), form_name(form))
+        if len(_USER_TASKS) > 256:
+            _USER_TASKS.clear()
+        _USER_TASKS[key] = found
+    return _USER_TASKS[key]

@@ -253,14 +253,17 @@ def build_form(
     translate: Callable[[str], str],
     file_info: Callable[[str], dict | None] | None = None,
     upload_cap: int | None = None,
+    readonly: bool = False,
+    prefix: str | None = None,
 ) -> list[Field]:
-    """The top-level fields of a form.
+    """The top-level fields of a form (all read-only with ``readonly``, e.g. an earlier step's data;
+    ``prefix`` puts the input names under a key of their own so they never meet another form's).
 
     ``file_info`` describes the stored file behind a file field's token ({name, url, size}, or
     None when the viewer may not see it); ``upload_cap`` is the platform's largest upload.
     """
     builder = Builder(locale, translate, errors or {}, file_info, upload_cap)
-    return builder.properties(schema, uischema or {}, values or {}, (), False)
+    return builder.properties(schema, uischema or {}, values or {}, (prefix,) if prefix else (), readonly)
 
 
 def has_file_field(fields: list[Field]) -> bool:

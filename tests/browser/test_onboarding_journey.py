@@ -60,7 +60,16 @@ def test_public_sign_up_on_a_phone_to_dealer_created(new_page, screenshot):
     screenshot(phone, "onboarding-2-phone-status")
 
     desk = new_page()
-    handle(desk, "salesops", "资质审核", approve)
+
+    def review(page: Page) -> None:
+        # the reviewer reads the application as its form, with the licence scan as a link
+        step = page.get_by_test_id("earlier-step").first
+        expect(step).to_contain_text("广州")
+        expect(step.locator("a[href^='/files/']")).to_have_count(1)
+        screenshot(page, "onboarding-2b-review-shows-the-application")
+        approve(page)
+
+    handle(desk, "salesops", "资质审核", review)
     handle(desk, "rm_south", "区域经理审批", approve)
 
     def terms(page: Page) -> None:

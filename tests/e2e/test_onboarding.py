@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from app.domain.uscc import check_character
-from tests.conftest import PASSWORD, api_token, auth, csrf_token, init_world, make_app
+from tests.conftest import PASSWORD, api_token, auth, csrf_token, init_world, make_app, web_login
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -154,6 +154,12 @@ def test_public_application_through_checks_reviews_and_finance_creates_the_deale
     instance_id = instance_of(app, token)
 
     review = open_task(app, instance_id, "qualification_review")
+    reviewer = app.test_client()
+    web_login(reviewer, "salesops", PASSWORD)
+    page = reviewer.get(f"/inbox/task/{review}").get_data(as_text=True)
+    # the application is shown as its form, read-only, with the scan as a download link
+    assert 'data-testid="earlier-step"' in page and "广州新粤商贸有限公司" in page
+    assert re.search(r'href="/files/[0-9a-f]{32}"', page)
     complete(api, tokens["salesops"], review, {"decision": "approve", "comment": "资质齐全"})
 
     regional = open_task(app, instance_id, "regional_review")

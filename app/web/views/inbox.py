@@ -17,6 +17,7 @@ from app.formkit.fields import build_form, has_file_field
 from app.formkit.parse import parse_object
 from app.models import HumanTask, InstanceEvent, ProcessInstance
 from app.web.caller import caller
+from app.web.earlier_steps import earlier_steps
 from app.web.i18n import field_errors
 from app.web.uploads import describe_file, store_form_uploads, upload_cap
 
@@ -73,12 +74,13 @@ class InboxView(BaseView):
         locale = str(get_locale() or "zh_CN")
         schema, uischema = task_form(db.session, task.instance.version_id, task.form)
         fields = build_form(schema, uischema, values, errors, locale, gettext, describe_file, upload_cap())
-        variables = runtime.task_variables(task)
+        steps, variables = earlier_steps(task, runtime.task_variables(task), locale)
         return self.render_template(
             "inbox/task.html",
             task=task,
             fields=fields,
             errors=errors or {},
+            steps=steps,
             variables=variables,
             multipart=has_file_field(fields),
         )
