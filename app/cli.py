@@ -243,3 +243,34 @@ def inventory_check_command() -> None:
         where += f" batch {row['batch']}" if row["batch"] is not None else ""
         click.echo(f"DRIFT {where}: {row['level']} ledger {row['ledger']} ≠ balance {row['balance']}")
     raise SystemExit(1)
+
+
+@inventory_group.command("replenish")
+@with_appcontext
+def inventory_replenish_command() -> None:
+    """Evaluate the due stock rules now and write replenishment suggestions (as the job does)."""
+    from app.jobs.replenishment import replenishment
+
+    result = replenishment(current_app)
+    click.echo(f"replenishment: {result.reviewed} rule(s) reviewed, {result.suggested} suggestion(s) written")
+
+
+@inventory_group.command("rules-from-demand")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Demand window.")
+@with_appcontext
+def inventory_rules_from_demand_command(days: int) -> None:
+    """Set each stock rule's min to safety stock + lead-time demand of the last DAYS days' outbound."""
+    from datetime import date
+
+    from app.adapters.replenishment import rules_from_demand
+    from app.domain.scope import UNRESTRICTED
+    from app.extensions import db
+
+    with acting_as(CLI_ACTOR):
+        try:
+            changed = rules_from_demand(db.session, UNRESTRICTED, date.today(), days)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _fail(error)
+    click.echo(f"stock rules: {changed} updated from the last {days} days' outbound")

@@ -29,7 +29,7 @@ from app.domain.replenishment import (
 )
 from app.domain.scope import DataScope
 from app.domain.stock import Movement
-from app.models import Product, ReplenishmentSuggestion, StockBalance, StockEntry, StockRule, Warehouse
+from app.models import ReplenishmentSuggestion, StockBalance, StockEntry, StockRule, Warehouse
 from app.models.replenishment import OPEN_STATUSES
 
 SUGGESTION = ReplenishmentSuggestion.__table__
@@ -211,8 +211,3 @@ def rules_from_demand(session: Session, scope: DataScope, today: date, days: int
             changed += 1
     session.flush()
     return changed
-
-
-def product_codes(session: Session, ids) -> dict[int, str]:
-    """Codes of products by id (for messages)."""
-    return dict(session.execute(select(Product.id, Product.code).where(Product.id.in_(list(ids)))).all())

@@ -298,3 +298,16 @@ def test_excel_rule_import(app, world, tmp_path):
         )
         assert (rule.min_qty, rule.max_qty, rule.order_multiple, rule.lead_time_days) == (10, 40, 6, 3)
         assert rule.source_warehouse_id == _ids("WH-HQ")[0]
+
+
+def test_rules_from_demand_and_replenish_commands(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["dms", "inventory", "rules-from-demand", "--days", "90"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        turn = db.session.scalar(select(Product.id).where(Product.code == "P-TURN"))
+        rule = db.session.scalar(select(StockRule).where(StockRule.product_id == turn))
+        # safety 5 + ⌈30 shipped / 90 days × 3 days lead time⌉ = 6; max stays 40 (≥ 6 + ⌈30/90 × 7⌉)
+        assert (rule.min_qty, rule.max_qty) == (6, 40)
+    result = runner.invoke(args=["dms", "inventory", "replenish"])
+    assert result.exit_code == 0 and "rule(s) reviewed" in result.output, result.output
