@@ -11,6 +11,7 @@ from app.models.form import FormVersion
 from app.models.import_job import ImportJob
 from app.models.inventory import StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
 from app.models.notification import Notification
+from app.models.pricing import PolicyVersion, PriceRecord, SpecialPrice
 from app.models.process import (
     HumanTask,
     InstanceEvent,
@@ -43,6 +44,8 @@ __all__ = [
     "InstanceTimer",
     "MessageWait",
     "Notification",
+    "PolicyVersion",
+    "PriceRecord",
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
@@ -52,6 +55,7 @@ __all__ = [
     "Region",
     "ReplenishmentSuggestion",
     "SchedulerLock",
+    "SpecialPrice",
     "StockBalance",
     "StockBatch",
     "StockEntry",

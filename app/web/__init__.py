@@ -28,6 +28,8 @@ def register_views(appbuilder) -> None:
         DealerQualificationApi,
         RegionApi,
     )
+    from app.web.api.price_policy import PricePolicyApi
+    from app.web.api.pricing import PriceApi
     from app.web.api.stock import StockApi
     from app.web.api.tasks import MessageApi, TaskApi
     from app.web.views.admin import AuditLogView, UserScopeView
@@ -95,6 +97,8 @@ def register_views(appbuilder) -> None:
     for api in (InventoryApi, ReplenishmentApi, StockRuleApi):
         appbuilder.add_api(api)
     appbuilder.add_api(AuditLogApi)
+    appbuilder.add_api(PriceApi)
+    appbuilder.add_api(PricePolicyApi)
     appbuilder.add_api(FileApi)
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)

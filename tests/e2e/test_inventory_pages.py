@@ -54,7 +54,7 @@ def stock(app):
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh_CN", ["华东"]),
+        ("zh_CN", ["在途", "补货建议", "华东"]),
         ("en", ["On hand", "In transit", "Slow-moving rate", "East China"]),
     ],
 )

@@ -174,7 +174,7 @@ class StockRuleApi(ExcelApiMixin, StockRuleHooks, DmsModelApi):
     class_permission_name = "Replenishment"
     excel_kind = "stock_rule"
     openapi_spec_tag = "Inventory"
-    list_columns = ["id", "warehouse.code", "product.code", *RULE_COLUMNS, "source_warehouse.code",
+    list_columns = ["id", "warehouse.code", "product.code", *RULE_COLUMNS, "source_warehouse_id",
                     "last_reviewed_at"]  # fmt: skip
     show_columns = list_columns
     add_columns = edit_columns = ["warehouse", "product", *RULE_COLUMNS, "source_warehouse"]

@@ -1,0 +1,374 @@
+"""The pricing engine: condition types in a fixed precedence, promotions on top, explained quotes.
+
+A price policy version holds *conditions* (price records). The net price of a SKU for a
+dealer is found like SAP's condition technique:
+
+1. Walk ``PRECEDENCE`` (most specific first). Each condition type has an *access sequence*
+   (``ACCESS_SEQUENCES``): the keys tried in order; the first access that finds a record
+   valid on the date with ``min_qty <= qty`` gives that type's candidate. The first type with a
+   candidate sets the price; the candidates of the lower types are listed as overridden.
+2. Apply the promotions whose window, scope (SKU, product line, or a category of the SKU's
+   category tree) and minimum quantity match: non-stackable ones alone (the lowest result
+   wins), stackable ones one after another (fixed price, then % off, then buy-X-get-Y);
+   whichever of the two ends lower is taken.
+
+Ties inside one access (only possible in data that skipped validation) go to the record
+with the highest ``min_qty``, then the latest ``valid_from`` (open start = oldest), then the
+lowest id. Unit prices are rounded to 4 decimals after each step and amounts to 2, both
+``ROUND_HALF_UP``. Everything is ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.domain.errors import ValidationFailed
+from app.domain.pricing_values import parse_qty
+
+SPECIAL, DEALER, TIER, REGION, VOLUME, BASE, PROMO = (
+    "special",
+    "dealer",
+    "tier",
+    "region",
+    "volume",
+    "base",
+    "promo",
+)
+PRECEDENCE: tuple[str, ...] = (SPECIAL, DEALER, TIER, REGION, VOLUME, BASE)
+# condition types a policy version holds (special prices live in their own table)
+RECORD_TYPES: tuple[str, ...] = (DEALER, TIER, REGION, VOLUME, BASE, PROMO)
+ACCESS_SEQUENCES: dict[str, tuple[tuple[str, ...], ...]] = {
+    SPECIAL: (("dealer", "sku"),),
+    DEALER: (("dealer", "sku"),),
+    TIER: (("tier", "sku"), ("tier", "product_line")),
+    REGION: (("region", "sku"),),  # the dealer's region first, then each ancestor
+    VOLUME: (("sku",),),
+    BASE: (("sku",),),
+}
+PROMO_SCOPES = ("sku", "product_line", "category")
+PROMO_ORDER = {"price": 0, "discount_pct": 1, "buy_get": 2}  # stackable promotions applied in this order
+UNIT, CENT, HUNDRED = Decimal("0.0001"), Decimal("0.01"), Decimal(100)
+
+
+def q4(value: Decimal) -> Decimal:
+    """A unit price: 4 decimals, half up."""
+    return value.quantize(UNIT, rounding=ROUND_HALF_UP)
+
+
+def q2(value: Decimal) -> Decimal:
+    """An amount: 2 decimals, half up."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One price record: a condition type, its key fields, a value and a validity."""
+
+    id: int
+    type: str
+    sku: str | None = None
+    product_line: str | None = None
+    category: str | None = None
+    region: str | None = None
+    tier: str | None = None
+    dealer: str | None = None
+    min_qty: int = 1
+    price: Decimal | None = None
+    discount_pct: Decimal | None = None
+    buy_x: int | None = None
+    get_y: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    stackable: bool = False
+    reference: str | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    @property
+    def kind(self) -> str:
+        """How the value is given: ``price``, ``discount_pct`` or ``buy_get``."""
+        if self.price is not None:
+            return "price"
+        return "discount_pct" if self.discount_pct is not None else "buy_get"
+
+    def describe_value(self) -> str:
+        if self.price is not None:
+            return str(self.price)
+        if self.discount_pct is not None:
+            return f"-{self.discount_pct}%"
+        return f"buy {self.buy_x} get {self.get_y}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A SKU with what promotions and tier prices match on."""
+
+    sku: str
+    product_line: str | None = None
+    categories: tuple[str, ...] = ()  # the category and its ancestors' codes
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The dealer being priced: its code, tier and region chain (own region first)."""
+
+    dealer: str
+    tier: str | None = None
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    sku: str
+    qty: int
+    unit_price: Decimal
+    list_price: Decimal | None
+    amount: Decimal
+    steps: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: tuple[QuoteLine, ...]
+    total: Decimal
+    version: int | None = None
+
+
+def _tie_key(c: Condition) -> tuple:
+    return (-c.min_qty, -(c.valid_from or date.min).toordinal(), c.id)
+
+
+def _pick(candidates: Sequence[Condition], qty: int, day: date) -> Condition | None:
+    if len(candidates) == 1:  # the usual case
+        c = candidates[0]
+        return c if c.min_qty <= qty and c.valid_on(day) else None
+    eligible = [c for c in candidates if c.min_qty <= qty and c.valid_on(day)]
+    return min(eligible, key=_tie_key) if eligible else None
+
+
+def _label(c: Condition) -> str:
+    keys = [f"{name} {getattr(c, name)}" for name in ("dealer", "tier", "region", "sku", "product_line")]
+    parts = [k for k in keys if not k.endswith(" None")]
+    if c.category:
+        parts.append(f"category {c.category}")
+    return f"{c.type}: " + " × ".join(parts)
+
+
+def _why(c: Condition, qty: int, day: date, region: str | None = None, label: str | None = None) -> str:
+    text = label or _label(c)
+    if region and c.region != region:
+        text += f" (dealer's region {region})"
+    if c.min_qty > 1:
+        text += f", qty {qty} ≥ {c.min_qty}"
+    window = f"{c.valid_from or '…'}..{c.valid_to or '…'}"
+    return text + (f", valid {window} on {day}" if c.valid_from or c.valid_to else "")
+
+
+@dataclass
+class PriceIndex:
+    """The conditions of one version, indexed by access key for fast lookups."""
+
+    version: int | None = None
+    by_key: dict[tuple, list[Condition]] = field(default_factory=lambda: defaultdict(list))
+    promos: dict[tuple[str, str], list[Condition]] = field(default_factory=lambda: defaultdict(list))
+    items: dict[str, Item] = field(default_factory=dict)
+    # memos filled on use (the index never changes once built)
+    _item_promos: dict[str, tuple[Condition, ...]] = field(default_factory=dict)
+    _labels: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, conditions: Iterable[Condition], items: Iterable[Item] = (), version: int | None = None
+    ) -> PriceIndex:
+        index = cls(version=version)
+        for item in items:
+            index.items[item.sku] = item
+        for c in conditions:
+            index.add(c)
+        return index
+
+    def add(self, c: Condition) -> None:
+        if c.type == PROMO:
+            for scope in PROMO_SCOPES:
+                if getattr(c, scope):
+                    self.promos[(scope, getattr(c, scope))].append(c)
+                    break
+            return
+        for access in ACCESS_SEQUENCES[c.type]:
+            values = tuple(getattr(c, name) for name in access)
+            if all(v is not None for v in values) and not self._narrower(c, access):
+                self.by_key[(c.type, *values)].append(c)
+                return
+
+    @staticmethod
+    def _narrower(c: Condition, access: tuple[str, ...]) -> bool:
+        # a tier × product-line record must not carry a SKU (it would be indexed by the SKU)
+        return access == ("tier", "product_line") and c.sku is not None
+
+    def _accesses(
+        self, buyer: Buyer, item: Item, specials: Mapping[str, list[Condition]]
+    ) -> tuple[tuple[list[Condition] | None, ...], ...]:
+        """Per condition type in precedence order, the records found by each of its accesses."""
+        get, sku = self.by_key.get, item.sku
+        tier = buyer.tier
+        return (
+            (specials.get(sku),),
+            (get((DEALER, buyer.dealer, sku)),),
+            (get((TIER, tier, sku)), get((TIER, tier, item.product_line))) if tier else (),
+            tuple(get((REGION, region, sku)) for region in buyer.regions),
+            (get((VOLUME, sku)),),
+            (get((BASE, sku)),),
+        )
+
+    def price_line(
+        self,
+        buyer: Buyer,
+        item: Item,
+        qty: int,
+        day: date,
+        specials: Mapping[str, list[Condition]] | None = None,
+    ) -> QuoteLine | None:
+        """The explained price of ``qty`` × ``item`` for ``buyer`` on ``day`` (None: no price)."""
+        accesses = self._accesses(buyer, item, specials or {})
+        base_found = accesses[-1][0]
+        base = _pick(base_found, qty, day) if base_found else None
+        list_price = q4(base.price) if base is not None and base.price is not None else None
+        matches: list[tuple[Condition, Decimal]] = []
+        for per_type in accesses:
+            for found in per_type:
+                chosen = _pick(found, qty, day) if found else None
+                value = _value(chosen, list_price) if chosen is not None else None
+                if chosen is not None and value is not None:
+                    matches.append((chosen, value))
+                    break
+        if not matches:
+            return None
+        winner, unit = matches[0]
+        overrode = [{"record": c.id, "type": c.type, "value": str(v)} for c, v in matches[1:]]
+        region = buyer.regions[0] if winner.type == REGION and buyer.regions else None
+        steps = [_step(winner, unit, self._why(winner, qty, day, region), overrode)]
+        unit, promo_steps = self._promotions(buyer, item, qty, day, unit, steps[0])
+        steps.extend(promo_steps)
+        return QuoteLine(item.sku, qty, unit, list_price, q2(unit * qty), tuple(steps))
+
+    def _why(self, c: Condition, qty: int, day: date, region: str | None = None) -> str:
+        key = (c.type, c.id)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = _label(c)
+        return _why(c, qty, day, region, label)
+
+    def promotions_of(self, item: Item) -> tuple[Condition, ...]:
+        """Every promotion whose scope covers ``item`` (SKU, product line, category tree), by id."""
+        found = self._item_promos.get(item.sku)
+        if found is None:
+            scopes = [("sku", item.sku), *(("category", code) for code in item.categories)]
+            if item.product_line:
+                scopes.append(("product_line", item.product_line))
+            unique = {c.id: c for scope in scopes for c in self.promos.get(scope, ())}
+            found = self._item_promos[item.sku] = tuple(sorted(unique.values(), key=lambda c: c.id))
+        return found
+
+    def _promotions(
+        self, buyer: Buyer, item: Item, qty: int, day: date, unit: Decimal, before: dict
+    ) -> tuple[Decimal, list[dict]]:
+        candidates = self.promotions_of(item)
+        if not candidates:
+            return unit, []
+        promos = [c for c in candidates if c.min_qty <= qty and c.valid_on(day) and _promo_applies(c, buyer)]
+        if not promos:
+            return unit, []
+        single: tuple[Decimal, Condition] | None = None
+        for c in (c for c in promos if not c.stackable):
+            result = _apply_promo(c, unit, qty)
+            if result is not None and (single is None or result < single[0]):
+                single = (result, c)
+        chain, chain_unit = [], unit
+        for c in sorted((c for c in promos if c.stackable), key=lambda c: (PROMO_ORDER[c.kind], c.id)):
+            result = _apply_promo(c, chain_unit, qty)
+            if result is not None:
+                chain.append((c, chain_unit, result))
+                chain_unit = result
+        prev = {"record": before["record"], "type": before["type"], "value": before["value"]}
+        if single is not None and (not chain or single[0] <= chain_unit):
+            result, c = single
+            losers = [{"record": o.id, "type": PROMO, "value": "not applied"} for o in promos if o is not c]
+            why = self._why(c, qty, day) + (", the best non-stackable promotion" if len(promos) > 1 else "")
+            return result, [_step(c, result, why, [prev, *losers])]
+        steps = []
+        for c, was, result in chain:
+            steps.append(
+                _step(c, result, self._why(c, qty, day) + ", stackable", [dict(prev, value=str(was))])
+            )
+            prev = {"record": c.id, "type": PROMO, "value": str(result)}
+        return chain_unit, steps
+
+
+def _step(c: Condition, value: Decimal, why: str, overrode: list[dict]) -> dict:
+    return {"record": c.id, "type": c.type, "value": str(value), "why": why, "overrode": overrode}
+
+
+def _value(c: Condition, list_price: Decimal | None) -> Decimal | None:
+    if c.price is not None:
+        return q4(c.price)
+    if c.discount_pct is not None and list_price is not None:
+        return q4(list_price * (HUNDRED - c.discount_pct) / HUNDRED)
+    return None
+
+
+def _promo_applies(c: Condition, buyer: Buyer) -> bool:
+    return (
+        (c.dealer is None or c.dealer == buyer.dealer)
+        and (c.tier is None or c.tier == buyer.tier)
+        and (c.region is None or c.region in buyer.regions)
+    )
+
+
+def _apply_promo(c: Condition, unit: Decimal, qty: int) -> Decimal | None:
+    """The unit price after promotion ``c`` (None: it does not lower the price)."""
+    if c.price is not None:
+        result = q4(c.price)
+    elif c.discount_pct is not None:
+        result = q4(unit * (HUNDRED - c.discount_pct) / HUNDRED)
+    else:
+        group = (c.buy_x or 0) + (c.get_y or 0)
+        free = (qty // group) * (c.get_y or 0) if group else 0
+        result = q4(unit * (qty - free) / qty)
+    return result if result < unit else None
+
+
+def quote_lines(
+    index: PriceIndex,
+    buyer: Buyer,
+    lines: Sequence[tuple[str, object]],
+    day: date,
+    specials: Mapping[str, list[Condition]] | None = None,
+) -> Quote:
+    """Price every line; a ValidationFailed names each bad line (``lines/<i>/sku|qty``)."""
+    errors: dict[str, str] = {}
+    priced = []
+    for i, (sku, raw_qty) in enumerate(lines):
+        try:
+            qty = parse_qty(raw_qty, f"lines/{i}/qty")
+        except ValidationFailed as error:
+            errors.update(error.errors)
+            continue
+        item = index.items.get(sku)
+        if item is None:
+            errors[f"lines/{i}/sku"] = f"unknown SKU {sku}"
+            continue
+        line = index.price_line(buyer, item, qty, day, specials)
+        if line is None:
+            errors[f"lines/{i}/sku"] = f"no price for {sku} in the policy"
+            continue
+        priced.append(line)
+    if errors:
+        raise ValidationFailed("some lines cannot be priced", errors)
+    return Quote(tuple(priced), q2(sum((line.amount for line in priced), Decimal(0))), index.version)
