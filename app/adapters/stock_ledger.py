@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -76,26 +76,30 @@ def _digest(m: Movement) -> str:
     return hashlib.sha256(json.dumps(asdict(m), default=str, sort_keys=True).encode()).hexdigest()
 
 
-def _ensure_balance(session: Session, warehouse_id: int, product_id: int) -> None:
-    values = {
-        "warehouse_id": warehouse_id,
-        "product_id": product_id,
-        "on_hand": 0,
-        "reserved": 0,
-        "in_transit": 0,
-    }
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql.insert(BALANCE) if dialect == "postgresql" else sqlite.insert(BALANCE)).values(
-        **values
-    )
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["warehouse_id", "product_id"]))
+def _dialect_insert(session: Session, table):
+    """INSERT with ON CONFLICT for the session's database (PostgreSQL or SQLite)."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _ensure_balances(session: Session, pairs: list[tuple[int, int]]) -> None:
+    """Balance rows for every warehouse × product pair (created at zero when missing)."""
+    if pairs:
+        session.execute(
+            _dialect_insert(session, BALANCE).on_conflict_do_nothing(
+                index_elements=["warehouse_id", "product_id"]
+            ),
+            [
+                {"warehouse_id": w, "product_id": p, "on_hand": 0, "reserved": 0, "in_transit": 0}
+                for w, p in pairs
+            ],
+        )
 
 
 def _change_balance(
     session: Session, warehouse: Warehouse, product_id: int, e: Effect, now: datetime, where: str
 ) -> None:
-    """Change one balance row, refusing what would oversell (409 naming the movement)."""
-    _ensure_balance(session, warehouse.id, product_id)
+    """Change one balance row (it exists: ``_ensure_balances``), refusing what would oversell
+    (409 naming the movement)."""
     b = BALANCE.c
     conditions = [b.warehouse_id == warehouse.id, b.product_id == product_id]
     if e.takes_available and not warehouse.allow_negative:
@@ -192,50 +196,157 @@ def _in_transit_batches(session: Session, warehouse_id: int, product_id: int, re
     return taken
 
 
+def _duplicates(session: Session, movements: list[Movement]) -> dict[int, tuple[int | None, int | None]]:
+    """Movements whose external id was applied before (or earlier in this request): index →
+    (earlier movement id, or None, index of the earlier one in this request, or None); a reused id
+    with a different body is refused (409 naming it)."""
+    ids = sorted({m.external_id for m in movements if m.external_id is not None})
+    seen: dict[str, tuple[int | None, str]] = {}
+    for chunk in range(0, len(ids), 500):
+        rows = session.execute(
+            select(MOVEMENT.c.external_id, MOVEMENT.c.id, MOVEMENT.c.digest).where(
+                MOVEMENT.c.external_id.in_(ids[chunk : chunk + 500])
+            )
+        )
+        seen.update({r.external_id: (r.id, r.digest) for r in rows})
+    found: dict[int, tuple[int | None, int | None]] = {}
+    first_in_request: dict[str, int] = {}
+    for index, m in enumerate(movements):
+        if m.external_id is None:
+            continue
+        digest = _digest(m)
+        earlier = seen.get(m.external_id)
+        first = first_in_request.get(m.external_id)
+        if earlier is None and first is not None:
+            earlier = (None, _digest(movements[first]))
+        if earlier is None:
+            first_in_request[m.external_id] = index
+            continue
+        if earlier[1] != digest:
+            raise Conflict(
+                f"external id {m.external_id} was used for a different movement",
+                {f"movements/{index}/external_id": "already used for a different movement"},
+            )
+        found[index] = (earlier[0], first if earlier[0] is None else None)
+    return found
+
+
+def _insert_movements(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert movement rows in one statement; their ids in order."""
+    if not rows:
+        return []
+    result = session.execute(insert(MOVEMENT).returning(MOVEMENT.c.id, sort_by_parameter_order=True), rows)
+    return [r[0] for r in result]
+
+
+class _Receipts:
+    """Stock only coming in (receipts, positive adjustments) cannot be refused: its balance and
+    batch changes are collected and written together, before anything that checks levels."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self.balances: dict[tuple[int, int], int] = {}
+        self.batches: dict[tuple[int, int, str], tuple[date, int]] = {}
+
+    def add(self, warehouse_id: int, product_id: int, batch: str, received_on: date, qty: int) -> None:
+        key = (warehouse_id, product_id)
+        self.balances[key] = self.balances.get(key, 0) + qty
+        old = self.batches.get((*key, batch))
+        self.batches[(*key, batch)] = (old[0] if old else received_on, (old[1] if old else 0) + qty)
+
+    def flush(self) -> None:
+        if not self.balances:
+            return
+        b = BALANCE.c
+        self.session.execute(
+            update(BALANCE)
+            .where(b.warehouse_id == bindparam("w"), b.product_id == bindparam("p"))
+            .values(on_hand=b.on_hand + bindparam("q"), last_in_at=self.now),
+            [{"w": w, "p": p, "q": q} for (w, p), q in self.balances.items()],
+        )
+        rows = [
+            {"warehouse_id": w, "product_id": p, "batch": name, "received_on": day, "on_hand": q}
+            for (w, p, name), (day, q) in self.batches.items()
+        ]
+        stmt = _dialect_insert(self.session, BATCH)
+        self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["warehouse_id", "product_id", "batch"],
+                set_={"on_hand": BATCH.c.on_hand + stmt.excluded.on_hand},
+            ),
+            rows,
+        )
+        self.balances.clear()
+        self.batches.clear()
+
+
 def apply_movements(session: Session, movements: list[Movement], actor: str) -> list[Applied]:
-    """Apply every movement in order (no commit); a refusal raises and the caller rolls back."""
+    """Apply every movement in order (no commit); a refusal raises and the caller rolls back.
+
+    Set-wise where it is safe: duplicates looked up at once, movements and ledger lines inserted
+    at once, balance rows created at once, incoming stock written together; every change that
+    could oversell stays one conditional UPDATE per movement, in order."""
     found = Lookups(session, movements)
     now = datetime.now(UTC)
-    results = []
-    for index, m in enumerate(movements):
-        where = f"movements/{index}/qty"
-        digest = _digest(m)
-        if m.external_id is not None:
-            seen = session.execute(
-                select(MOVEMENT.c.id, MOVEMENT.c.digest).where(MOVEMENT.c.external_id == m.external_id)
-            ).first()
-            if seen is not None:
-                if seen.digest != digest:
-                    raise Conflict(
-                        f"external id {m.external_id} was used for a different movement",
-                        {f"movements/{index}/external_id": "already used for a different movement"},
-                    )
-                results.append(Applied(seen.id, duplicate=True))
-                continue
-        movement_id = session.execute(
-            insert(MOVEMENT).values(
-                external_id=m.external_id, kind=m.kind, at=now, actor=actor, digest=digest
-            )
-        ).inserted_primary_key[0]
-        product = found.products[m.sku]
-        lines = _apply_one(session, m, found, product.id, now, where)
-        session.execute(
-            insert(ENTRY),
-            [
-                {
-                    "movement_id": movement_id,
-                    "at": now,
-                    "kind": m.kind,
-                    "product_id": product.id,
-                    "reference": m.reference,
-                    "reason": m.reason,
-                    "actor": actor,
-                    **line,
-                }
-                for line in lines
-            ],
+    duplicates = _duplicates(session, movements)
+    fresh = [i for i in range(len(movements)) if i not in duplicates]
+    ids = dict(
+        zip(
+            fresh,
+            _insert_movements(
+                session,
+                [
+                    {
+                        "external_id": movements[i].external_id,
+                        "kind": movements[i].kind,
+                        "at": now,
+                        "actor": actor,
+                        "digest": _digest(movements[i]),
+                    }
+                    for i in fresh
+                ],
+            ),
+            strict=True,
         )
-        results.append(Applied(movement_id))
+    )
+    pairs = set()
+    for i in fresh:
+        m = movements[i]
+        product_id = found.products[m.sku].id
+        pairs.add((found.warehouses[m.warehouse].id, product_id))
+        if m.to_warehouse:
+            pairs.add((found.warehouses[m.to_warehouse].id, product_id))
+    _ensure_balances(session, sorted(pairs))
+    incoming = _Receipts(session, now)
+    entries: list[dict[str, Any]] = []
+    for index in fresh:
+        m = movements[index]
+        product_id = found.products[m.sku].id
+        common = {"movement_id": ids[index], "at": now, "kind": m.kind, "product_id": product_id,
+                  "reference": m.reference, "reason": m.reason, "actor": actor}  # fmt: skip
+        if m.kind == "receipt" or (m.kind == "adjust" and m.qty > 0):
+            received_on = m.received_on or now.date()
+            batch = m.batch or f"R{received_on:%Y%m%d}"
+            warehouse_id = found.warehouses[m.warehouse].id
+            incoming.add(warehouse_id, product_id, batch, received_on, m.qty)
+            entries.append({**common, **_line(warehouse_id, batch, received_on, on_hand=m.qty)})
+            continue
+        incoming.flush()
+        if m.kind == "transfer_in" and entries:  # it reads what is in transit from the ledger
+            session.execute(insert(ENTRY), entries)
+            entries = []
+        lines = _apply_one(session, m, found, product_id, now, f"movements/{index}/qty")
+        entries.extend({**common, **line} for line in lines)
+    incoming.flush()
+    if entries:
+        session.execute(insert(ENTRY), entries)
+    results = []
+    for i in range(len(movements)):
+        if i in duplicates:
+            stored, first = duplicates[i]
+            results.append(Applied(stored if stored is not None else ids[first or 0], duplicate=True))
+        else:
+            results.append(Applied(ids[i]))
     return results
 
 
@@ -253,15 +364,11 @@ def _line(warehouse_id: int, batch: str, received_on: date | None, **levels: int
 def _apply_one(
     session: Session, m: Movement, found: Lookups, product_id: int, now: datetime, where: str
 ) -> list[dict[str, Any]]:
-    """Change balances and batches for one movement; the ledger lines it writes."""
+    """Change balances and batches for one movement that may be refused (everything but incoming
+    stock); the ledger lines it writes."""
     source = found.warehouses[m.warehouse]
     effect = effects(m)[0][1]
     _change_balance(session, source, product_id, effect, now, where)
-    if m.kind == "receipt" or (m.kind == "adjust" and m.qty > 0):
-        received_on = m.received_on or now.date()
-        batch = m.batch or f"R{received_on:%Y%m%d}"
-        _change_batch(session, source.id, product_id, batch, received_on, m.qty)
-        return [_line(source.id, batch, received_on, on_hand=m.qty)]
     if m.kind in ("reserve", "release"):
         return [_line(source.id, "", None, reserved=effect.reserved)]
     if m.kind == "transfer_in":

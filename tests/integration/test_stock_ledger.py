@@ -324,3 +324,34 @@ def test_dealer_figures_show_the_stock_in_its_own_warehouses(app, stock):
         assert dealer_figures(db.session, dealer)["inventory_on_hand"] == before + 12
         other = db.session.scalar(select(Dealer).where(Dealer.code == "D-GD-1"))
         assert dealer_figures(db.session, other)["inventory_on_hand"] == 0
+
+
+def test_a_batch_applies_in_order_and_repeats_of_an_external_id_apply_once(app, stock):
+    with app.app_context():
+        before = level("WH-EAST", "SKU-2")
+        results = run(
+            {
+                "kind": "receipt",
+                "warehouse": "WH-EAST",
+                "sku": "SKU-2",
+                "qty": 10,
+                "batch": "E1",
+                "external_id": "B-1",
+            },
+            {"kind": "reserve", "warehouse": "WH-EAST", "sku": "SKU-2", "qty": before[0] - before[1] + 8},
+            {
+                "kind": "receipt",
+                "warehouse": "WH-EAST",
+                "sku": "SKU-2",
+                "qty": 10,
+                "batch": "E1",
+                "external_id": "B-1",
+            },
+            {"kind": "receipt", "warehouse": "WH-EAST", "sku": "SKU-2", "qty": 4, "batch": "E1"},
+        )
+        assert [r.duplicate for r in results] == [False, False, True, False]
+        assert results[2].movement_id == results[0].movement_id
+        on_hand, reserved, _ = level("WH-EAST", "SKU-2")
+        assert on_hand == before[0] + 14 and on_hand - reserved == 6
+        assert batches("WH-EAST", "SKU-2")["E1"] == 14
+        assert drift(db.session) == []
