@@ -123,9 +123,13 @@ def slow_condition(session: Session, q: FigureQuery) -> ColumnElement[bool]:
     category's days: its last outbound is older, or it never had one and its oldest batch is."""
     stamp, day = _cutoffs(session, q)
     b, s = StockBalance, aliased(StockBatch)  # aliased: the caller may be a query on StockBatch
-    oldest_is_old = exists().where(
-        s.warehouse_id == b.warehouse_id, s.product_id == b.product_id, s.on_hand > 0, s.received_on < day
-    ).correlate_except(s)
+    oldest_is_old = (
+        exists()
+        .where(
+            s.warehouse_id == b.warehouse_id, s.product_id == b.product_id, s.on_hand > 0, s.received_on < day
+        )
+        .correlate_except(s)
+    )
 
     return and_(
         b.on_hand > 0,

@@ -87,6 +87,8 @@ class DealerApi(DealerExcelApi, NamedErrorsMixin, DealerHooks, DmsModelApi):
         """Computed figures of one dealer in scope (404 outside it)
         ---
         get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
             200:
               description: sales, orders, inventory and credit figures

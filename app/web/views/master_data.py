@@ -28,6 +28,7 @@ from app.web.labels import (
 )
 from app.web.scope import SCOPE_FILTERS
 from app.web.views.base import DmsModelView
+from app.web.views.dealer_excel import DealerExcelButtons
 
 
 class RegionView(RegionHooks, DmsModelView):
@@ -51,7 +52,7 @@ class DealerFormWidget(FormWidget):
     template = "dealers/form.html"
 
 
-class DealerView(DealerHooks, DmsModelView):
+class DealerView(DealerExcelButtons, DealerHooks, DmsModelView):
     datamodel = SQLAInterface(Dealer)
     class_permission_name = "Dealer"
     list_title, show_title = _l("Dealers"), _l("Dealer")
