@@ -89,3 +89,10 @@ def test_accept_through_the_page_and_scope(app, stock):
     dealer = app.test_client()
     web_login(dealer, "dealer_sh1")
     assert f'data-id="{suggestion.id}"' not in dealer.get("/replenishment/?status=all").get_data(as_text=True)
+
+
+def test_suggestion_api_refuses_a_body_that_is_not_an_object(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    refused = client.post("/api/v1/replenishment/suggestions/1/accept", json=[None, None], headers=headers)
+    assert refused.status_code == 422 and refused.get_json()["errors"] == {"body": "a JSON object"}

@@ -156,6 +156,10 @@ class ReplenishmentApi(BaseApi):
             422: {description: A bad quantity or action}
         """
         body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return self.response(
+                422, message="the body must be a JSON object", errors={"body": "a JSON object"}
+            )
         try:
             who = caller()
             found = decide(db.session, who.scope, suggestion_id, action, who.name, body.get("qty"))
