@@ -15,6 +15,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
 from app.adapters.demo_inventory import load_inventory
+from app.adapters.demo_pricing import load_price_policy
 from app.adapters.region_tree import apply_region_path
 from app.adapters.unit_of_work import SqlUnitOfWork
 from app.domain.dealers import DealerFields, clean_dealer
@@ -58,6 +59,7 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
             created["dealers"] += 1
         session.flush()
         created.update(load_inventory(session, data))
+        created.update(load_price_policy(session, data))
         uow.commit()
     for row in data.get("users", []):
         if uow.users.username_taken(row["username"]):

@@ -76,6 +76,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-sitemap", **inventory)
     appbuilder.add_view(WarehouseView, "Warehouses", label=_l("Warehouses"), icon="fa-warehouse", **inventory)
     _register_inventory_views(appbuilder, inventory)
+    _register_pricing_views(appbuilder)
 
     admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
     appbuilder.add_view(UserScopeView, "User scopes", label=_l("User scopes"), icon="fa-user-lock", **admin)
@@ -125,6 +126,17 @@ def _register_inventory_views(appbuilder, inventory: dict) -> None:
         StockRuleView, "Stock rules", label=_l("Stock rules"), icon="fa-sliders-h", **inventory
     )
     appbuilder.add_view_no_menu(StockRuleExcelView)
+
+
+def _register_pricing_views(appbuilder) -> None:
+    """Price policy versions and the dealer price list (menu "价格 Pricing")."""
+    from app.web.views.pricing import PriceListView, PricePolicyView
+
+    pricing = dict(category="Pricing", category_label=_l("Pricing"), category_icon="fa-tags")
+    appbuilder.add_view(
+        PricePolicyView, "Price policy", label=_l("Price policy"), icon="fa-file-invoice-dollar", **pricing
+    )
+    appbuilder.add_view(PriceListView, "Price list", label=_l("Price list"), icon="fa-tags", **pricing)
 
 
 def api_blueprints(appbuilder) -> list:

@@ -15,10 +15,11 @@ POLICY = "/api/v1/price_policy"
 
 @pytest.fixture(scope="module")
 def policy(app):
-    with app.app_context():
+    with app.app_context():  # left before the tests: an active app context would keep ``g`` between requests
         load_catalogue()
-        version = publish_policy(backdate_days=30)
-        yield version.id
+        version = publish_policy(backdate_days=30).id
+        db.session.remove()
+    return version
 
 
 def quote(client, token, body):
@@ -163,5 +164,3 @@ def test_policy_endpoints_need_the_price_policy_permission(client, tokens, polic
     assert client.post(f"{POLICY}/draft", json={}, headers=auth(tokens["exec"])).status_code == 403
     assert client.get(f"{POLICY}/", headers=auth(tokens["exec"])).status_code == 200
     assert client.get(f"{POLICY}/999999/validate", headers=auth(tokens["finance"])).status_code == 404
-    with client.application.app_context():
-        db.session.remove()
