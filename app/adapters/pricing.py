@@ -24,7 +24,7 @@ from time import monotonic
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
 from app.domain.pricing import SPECIAL, Buyer, Condition, Item, PriceIndex, Quote, QuoteLine, quote_lines
@@ -115,41 +115,41 @@ def version_in_force(session: Session, at: datetime) -> VersionRef | None:
     return next((v for v in cached[1] if v.effective_from <= at), None)
 
 
+def _codes(session: Session, model: type, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.code).where(model.id.in_(sorted(ids)))).all())
+
+
 def conditions_of(session: Session, version_id: int) -> list[Condition]:
     """The records of a version as domain conditions (codes instead of ids)."""
     r = PriceRecord
-    cat, line, reg, tier, dealer, prod = (
-        aliased(m) for m in (Category, ProductLine, Region, DealerTier, Dealer, Product)
-    )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
-            r.id,
-            r.condition_type,
-            prod.code,
-            line.code,
-            cat.code,
-            reg.code,
-            tier.code,
-            dealer.code,
-            r.min_qty,
-            r.price,
-            r.discount_pct,
-            r.buy_x,
-            r.get_y,
-            r.valid_from,
-            r.valid_to,
-            r.stackable,
-            r.reference,
+            r.id, r.condition_type, r.product_id, r.product_line_id, r.category_id, r.region_id, r.tier_id,
+            r.dealer_id, r.min_qty, r.price, r.discount_pct, r.buy_x, r.get_y, r.valid_from, r.valid_to,
+            r.stackable, r.reference,
+        ).where(r.version_id == version_id)
+    ).all()  # fmt: skip
+    models = (Product, ProductLine, Category, Region, DealerTier, Dealer)
+    maps = [
+        _codes(session, m, {row[k] for row in rows if row[k] is not None}) for k, m in enumerate(models, 2)
+    ]
+    sku, line, cat, region, tier, dealer = (m.get for m in maps)
+    return [
+        Condition(
+            row[0],
+            row[1],
+            sku(row[2]),
+            line(row[3]),
+            cat(row[4]),
+            region(row[5]),
+            tier(row[6]),
+            dealer(row[7]),
+            *row[8:],
         )  # fmt: skip
-        .outerjoin(prod, prod.id == r.product_id)
-        .outerjoin(line, line.id == r.product_line_id)
-        .outerjoin(cat, cat.id == r.category_id)
-        .outerjoin(reg, reg.id == r.region_id)
-        .outerjoin(tier, tier.id == r.tier_id)
-        .outerjoin(dealer, dealer.id == r.dealer_id)
-        .where(r.version_id == version_id)
-    )
-    return [Condition(*row) for row in rows]
+        for row in rows
+    ]
 
 
 def catalogue_items(session: Session) -> list[Item]:

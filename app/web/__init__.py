@@ -130,13 +130,14 @@ def _register_inventory_views(appbuilder, inventory: dict) -> None:
 
 def _register_pricing_views(appbuilder) -> None:
     """Price policy versions and the dealer price list (menu "价格 Pricing")."""
-    from app.web.views.pricing import PriceListView, PricePolicyView
+    from app.web.views.pricing import PriceListView, PricePolicyView, PriceRecordExcelView
 
     pricing = dict(category="Pricing", category_label=_l("Pricing"), category_icon="fa-tags")
     appbuilder.add_view(
         PricePolicyView, "Price policy", label=_l("Price policy"), icon="fa-file-invoice-dollar", **pricing
     )
     appbuilder.add_view(PriceListView, "Price list", label=_l("Price list"), icon="fa-tags", **pricing)
+    appbuilder.add_view_no_menu(PriceRecordExcelView)  # a draft's records: template, import, export
 
 
 def api_blueprints(appbuilder) -> list:

@@ -22,7 +22,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from app.adapters.excel import dealers, products, stock_rules
+from app.adapters.excel import dealers, price_records, products, stock_rules
 from app.adapters.excel.jobs import XLSX, fail_if_stale, job_json, run_job
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import MODES, Handler, ImportOptions
@@ -67,6 +67,13 @@ KINDS = {
         stock_rules.export_rows,
         stock_rules.template_lists,
         "stock-rules",
+    ),
+    "price_record": ExcelKind(
+        price_records.PRICE_RECORD_SHEET,
+        price_records.PriceRecordImport,
+        price_records.export_rows,
+        price_records.template_lists,
+        "price-records",
     ),
 }
 BYTES_PER_ROW = 100  # a generous compressed size of one row, when a file does not say how many it has

@@ -51,3 +51,45 @@ def test_price_list_page_is_scoped(app, policy):
     assert own.status_code == 200 and "42.0000" in own.get_data(as_text=True)  # its dealer price for T-500
     assert client.get("/pricing/prices/?dealer=D-GD-1").status_code == 404
     assert client.get("/pricing/").status_code in (302, 403)
+
+
+def test_excel_import_adds_records_to_a_draft_and_names_bad_rows(app, policy):
+    from io import BytesIO
+
+    from openpyxl import Workbook, load_workbook
+    from sqlalchemy import func, select
+
+    from app.adapters import pricing_admin
+    from app.extensions import db
+    from app.models import ImportJob, PriceRecord
+
+    with app.app_context():
+        draft = pricing_admin.create_draft(db.session, "finance", "excel")
+        number, pk = draft.number, draft.id
+        db.session.commit()
+        before = db.session.scalar(select(func.count()).where(PriceRecord.version_id == pk))
+    client = app.test_client()
+    assert web_login(client, "finance").status_code == 302
+    template = client.get("/pricing/excel/template")
+    headers = [c.value for c in load_workbook(BytesIO(template.data)).worksheets[0][1]]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    sheet.append([number, "promo", None, None, "WATER", None, None, None, 5, None, "7.5"])
+    sheet.append([number, "base", "NOPE", None, None, None, None, None, None, "1"])
+    sheet.append([number, "base", "W-550", None, None, None, None, None, None, "0.12345"])
+    out = BytesIO()
+    book.save(out)
+    page = client.get("/pricing/excel/import").get_data(as_text=True)
+    resp = client.post(
+        "/pricing/excel/import",
+        data={"file": (BytesIO(out.getvalue()), "records.xlsx"), "mode": "insert", "all_or_nothing": "false",
+              "csrf_token": csrf_token(page)},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    with app.app_context():
+        job = db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first()
+        assert (job.inserted, job.failed) == (1, 2), (job.status, job.message, job.report)
+        after = db.session.scalar(select(func.count()).where(PriceRecord.version_id == pk))
+        assert after == before + 1

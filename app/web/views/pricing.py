@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.adapters import pricing, pricing_admin
@@ -17,6 +18,7 @@ from app.web.api.price_policy import parse_moment
 from app.web.api.pricing import condition_json, line_json, parse_day
 from app.web.permissions import READ, WRITE
 from app.web.scope import current_scope
+from app.web.views.excel import ExcelView
 
 RECORD_FIELDS = ("type", "sku", "product_line", "category", "region", "tier", "dealer", "min_qty", "price",
                  "discount_pct", "buy_x", "get_y", "valid_from", "valid_to", "reference")  # fmt: skip
@@ -147,3 +149,13 @@ class PriceListView(BaseView):
             day=day,
             title=_("Price list"),
         )
+
+
+class PriceRecordExcelView(ExcelView):
+    route_base = "/pricing/excel"
+    class_permission_name = "PricePolicy"
+    excel_kind = "price_record"
+    list_endpoint = "PricePolicyView.versions"
+    import_title = _l("Import price records into a draft")
+    insert_label = _l("Add the records to their drafts")
+    back_label = _l("Back to the price policy")
