@@ -164,3 +164,11 @@ def test_policy_endpoints_need_the_price_policy_permission(client, tokens, polic
     assert client.post(f"{POLICY}/draft", json={}, headers=auth(tokens["exec"])).status_code == 403
     assert client.get(f"{POLICY}/", headers=auth(tokens["exec"])).status_code == 200
     assert client.get(f"{POLICY}/999999/validate", headers=auth(tokens["finance"])).status_code == 404
+
+
+def test_policy_ids_too_large_for_the_database_are_404(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    huge = 21757044362152603648
+    assert client.post(f"/api/v1/price_policy/{huge}/publish", json={}, headers=headers).status_code == 404
+    assert client.get(f"/api/v1/price_policy/1/records/{huge}", headers=headers).status_code in (404, 405)

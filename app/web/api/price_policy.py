@@ -15,6 +15,7 @@ from app.adapters import pricing, pricing_admin
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import PolicyVersion, PriceRecord
+from app.web.api.base import pk_in_range
 from app.web.api.pricing import JsonApi, condition_json
 from app.web.permissions import READ, WRITE
 
@@ -54,13 +55,13 @@ class PricePolicyApi(JsonApi):
     openapi_spec_tag = "Price policy"
 
     def load_version(self, pk: int) -> PolicyVersion:
-        found = db.session.get(PolicyVersion, pk)
+        found = db.session.get(PolicyVersion, pk) if pk_in_range(pk) else None
         if found is None:
             raise NotFound(f"no version {pk}")
         return found
 
     def load_record(self, pk: int, rid: int) -> PriceRecord:
-        found = db.session.get(PriceRecord, rid)
+        found = db.session.get(PriceRecord, rid) if pk_in_range(rid) else None
         if found is None or found.version_id != pk:
             raise NotFound(f"no record {rid} in version {pk}")
         return found
