@@ -46,6 +46,9 @@ class FigureQuery:
         return self.start or end - timedelta(days=29), end
 
 
+EARLIEST, LATEST = date(1990, 1, 1), date(2200, 12, 31)  # stock figures reach back and forward in days
+
+
 def parse_query(args: dict[str, Any], slow_days: int) -> FigureQuery:
     """A FigureQuery from request arguments; ValidationFailed naming each bad one."""
     errors: dict[str, str] = {}
@@ -59,6 +62,9 @@ def parse_query(args: dict[str, Any], slow_days: int) -> FigureQuery:
             dates[key] = date.fromisoformat(raw) if raw else None
         except ValueError:
             errors[key] = "a date like 2026-01-31"
+            continue
+        if dates[key] is not None and not EARLIEST <= dates[key] <= LATEST:
+            errors[key] = f"between {EARLIEST} and {LATEST}"
     if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["from"] = "must not be after 'to'"
     if errors:

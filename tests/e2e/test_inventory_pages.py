@@ -96,3 +96,11 @@ def test_suggestion_api_refuses_a_body_that_is_not_an_object(app, tokens):
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     refused = client.post("/api/v1/replenishment/suggestions/1/accept", json=[None, None], headers=headers)
     assert refused.status_code == 422 and refused.get_json()["errors"] == {"body": "a JSON object"}
+
+
+def test_figure_dates_out_of_range_are_422(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    for url in ("/api/v1/inventory/figures?as_of=0001-01-01", "/api/v1/inventory/alerts?as_of=0001-01-01"):
+        refused = client.get(url, headers=headers)
+        assert refused.status_code == 422 and "as_of" in refused.get_json()["errors"], url

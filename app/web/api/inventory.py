@@ -103,6 +103,8 @@ def alert_args(args) -> tuple[date, tuple[str, ...]]:
         raise ValidationFailed("invalid alert kind", {"kind": f"one of {', '.join(ALERT_KINDS)}"})
     try:
         as_of = date.fromisoformat(args["as_of"]) if args.get("as_of") else date.today()
+        if not date(1990, 1, 1) <= as_of <= date(2200, 12, 31):
+            raise ValueError(as_of)
     except ValueError:
         raise ValidationFailed("invalid date", {"as_of": "a date like 2026-01-31"}) from None
     return as_of, (kind,) if kind else ALERT_KINDS
