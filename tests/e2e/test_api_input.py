@@ -79,7 +79,7 @@ def test_region_in_use_cannot_be_deleted(app, client, tokens):
     sh = next(r["id"] for r in regions if r["code"] == "SH")
     before = _counts(app)
     resp = client.delete(f"/api/v1/region/{sh}", headers=admin)
-    assert resp.status_code == 422
+    assert resp.status_code == 422 and "SQL" not in resp.get_json()["message"]
     assert _counts(app) == before
 
 
@@ -89,3 +89,20 @@ def test_region_in_use_cannot_be_deleted(app, client, tokens):
 def test_api_login_without_provider_is_400(client, body):
     resp = client.post("/api/v1/security/login", json=body)
     assert resp.status_code == 400 and "provider" in resp.get_json()["errors"]
+
+
+def test_deleting_a_record_still_in_use_is_refused_in_plain_words(app, tokens):
+    client = app.test_client()
+    headers = auth(tokens["admin"])
+    line = client.post("/api/v1/product_line/", json={"code": "PL-INUSE", "name": "在用"}, headers=headers)
+    assert line.status_code == 201, line.get_json()
+    product = client.post(
+        "/api/v1/product/",
+        json={"code": "P-INUSE", "name": "在用品", "product_line": line.get_json()["id"]},
+        headers=headers,
+    )
+    assert product.status_code == 201, product.get_json()
+    refused = client.delete(f"/api/v1/product_line/{line.get_json()['id']}", headers=headers)
+    body = refused.get_json()
+    assert refused.status_code == 422 and body["errors"] == {"id": "still in use"}
+    assert "SQL" not in body["message"] and "INSERT" not in body["message"]

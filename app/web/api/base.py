@@ -3,6 +3,8 @@ and the input checks FAB leaves out (ids in range, related records by id only)."
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 from flask_appbuilder.api import ModelRestApi
 from marshmallow import RAISE
@@ -98,3 +100,22 @@ class DmsModelApi(ModelRestApi):
             return super().delete_headless(pk)
         except DomainError as error:
             return self._domain_error(error)
+
+    def response_422(self, message=None, **kwargs):
+        """FAB reports a database refusal with the SQL; say in plain words what it means."""
+        text = str(message or "")
+        if text.startswith("Database exception occurred"):
+            if "FOREIGN KEY" in text or "foreign key" in text:
+                return self.response(
+                    422,
+                    message="the record is still used by other records: remove or move those first",
+                    errors={"id": "still in use"},
+                )
+            missing = re.search(
+                r"NOT NULL constraint failed: \w+\.(\w+)|null value in column \"(\w+)\"", text
+            )
+            if missing:
+                column = missing.group(1) or missing.group(2)
+                return self.response(422, message=f"{column} is required", errors={column: "required"})
+            return self.response(422, message="the database refused the change", errors={"body": "refused"})
+        return super().response_422(message=message, **kwargs)
