@@ -11,6 +11,7 @@ from app.models.form import FormVersion
 from app.models.import_job import ImportJob
 from app.models.inventory import StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
 from app.models.notification import Notification
+from app.models.price_monitoring import PriceException, PriceExceptionLine
 from app.models.pricing import PolicyVersion, PriceRecord, SpecialPrice
 from app.models.process import (
     HumanTask,
@@ -45,6 +46,8 @@ __all__ = [
     "MessageWait",
     "Notification",
     "PolicyVersion",
+    "PriceException",
+    "PriceExceptionLine",
     "PriceRecord",
     "ProcessDefinition",
     "ProcessDraft",

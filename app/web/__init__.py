@@ -103,6 +103,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_api(FileApi)
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)
+    _register_price_monitoring(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -126,6 +127,30 @@ def _register_inventory_views(appbuilder, inventory: dict) -> None:
         StockRuleView, "Stock rules", label=_l("Stock rules"), icon="fa-sliders-h", **inventory
     )
     appbuilder.add_view_no_menu(StockRuleExcelView)
+
+
+def _register_price_monitoring(appbuilder) -> None:
+    """Special-price requests and the price-exceptions report (menu "价格 Pricing"), their API."""
+    from app.web.api.price_monitoring import PriceMonitoringApi
+    from app.web.views.price_monitoring import PriceMonitoringView
+
+    pricing = dict(category="Pricing", category_label=_l("Pricing"), category_icon="fa-tags")
+    appbuilder.add_view_no_menu(PriceMonitoringView)
+    appbuilder.add_link(
+        "Special price requests",
+        href="/price/requests/",
+        label=_l("Special-price requests"),
+        icon="fa-hand-holding-usd",
+        **pricing,
+    )
+    appbuilder.add_link(
+        "Price exceptions",
+        href="/price/exceptions/",
+        label=_l("Price exceptions"),
+        icon="fa-exclamation-triangle",
+        **pricing,
+    )
+    appbuilder.add_api(PriceMonitoringApi)
 
 
 def _register_pricing_views(appbuilder) -> None:

@@ -67,6 +67,32 @@ def test_the_tolerance_tables_example_cases_pass():
     assert [r.summary() for r in results if not r.passed] == []
 
 
+@pytest.mark.parametrize(
+    ("tier", "line", "deviation", "level"),
+    [
+        ("A", "BEV", "0", "none"),
+        ("A", "BEV", "-0.99", "none"),
+        ("A", "BEV", "-1.01", "regional_manager"),
+        ("KA", "BEV", "-3.00", "none"),
+        ("KA", "BEV", "-3.01", "regional_manager"),
+        ("B", "HPC", "-2", "none"),
+        ("B", "SNK", "-5.00", "regional_manager"),
+        ("B", "SNK", "-5.01", "sales_director"),
+        ("B", "SNK", "-15.00", "sales_director"),
+        ("B", "SNK", "-15.01", "executive"),
+        ("B", "SNK", "-30.00", "executive"),
+        ("B", "SNK", "-30.01", "countersign"),
+        (None, None, "-100", "countersign"),
+    ],
+)
+def test_routing_by_depth_through_the_sandboxed_table(tier, line, deviation, level):
+    from app.adapters.price_check import evaluate
+
+    result = evaluate(_table(), {"tier": tier, "product_line": line, "deviation": D(deviation)})
+    assert pm.level_of(result["review_level"], result["countersign"]) == level
+    assert result["outcome"] == ("ok" if level == "none" else "review")
+
+
 EAST, SH, GD = "/1/", "/1/2/", "/3/4/"
 AUTH = [
     pm.Authorization("BEV", EAST, date(2026, 1, 1), date(2026, 12, 31)),

@@ -8,13 +8,14 @@ from app.domain.errors import ValidationFailed
 from app.domain.scope import ScopeKind
 
 
-def test_shipped_roles_have_the_ten_roles_and_scopes():
+def test_shipped_roles_have_the_eleven_roles_and_scopes():
     roles = load_roles(ROOT / "app" / "web" / "roles.yaml")
     assert set(roles) == {
         "Admin",
         "Consultant",
         "Executive",
         "RegionalManager",
+        "SalesDirector",
         "SalesRep",
         "SalesOps",
         "Applicant",
@@ -24,6 +25,7 @@ def test_shipped_roles_have_the_ten_roles_and_scopes():
     }
     assert roles["RegionalManager"].scope is ScopeKind.REGION
     assert roles["SalesRep"].scope is ScopeKind.ASSIGNED
+    assert roles["SalesDirector"].scope is ScopeKind.REGION  # price exceptions of its regions
     assert roles["Dealer"].scope is ScopeKind.COMPANY
     assert roles["Executive"].scope is ScopeKind.ALL
     assert roles["Applicant"].scope is ScopeKind.NONE  # held by nobody: the onboarding status page

@@ -1,0 +1,67 @@
+"""On a phone, a sales rep files a special-price request (特价申请); the regional manager of the
+dealer's region approves it in the inbox; the request then shows approved."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from tests.browser.api import login, post_json
+from tests.browser.test_login_journey import log_in
+from tests.conftest import PASSWORD
+
+SKU, DEALER = "BEV-T-500G", "D-SH-001"
+
+
+def publish_dealer_price(server: str) -> None:
+    """A dealer price of 60.00 for the SKU, published through the pricing API (as finance)."""
+    token = login(server, "finance", PASSWORD)
+    draft = post_json(f"{server}/api/v1/price_policy/draft", {"note": "price journey"}, token)
+    record = {"type": "dealer", "dealer": DEALER, "sku": SKU, "price": "60.00"}
+    post_json(f"{server}/api/v1/price_policy/{draft['id']}/records", record, token)
+    post_json(f"{server}/api/v1/price_policy/{draft['id']}/publish", {}, token)
+
+
+def test_rep_files_on_a_phone_and_the_regional_manager_approves(server, new_page, screenshot):
+    publish_dealer_price(server)
+    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(phone, "rep_sh")
+    phone.goto("/price/requests/new")
+    phone.locator("select[name=dealer]").select_option(DEALER)
+    if phone.locator("input[name='lines[0][sku]']").count() == 0:
+        phone.locator(".dms-add-row").first.click()
+    phone.locator("input[name='lines[0][sku]']").fill(SKU)
+    phone.locator("input[name='lines[0][qty]']").fill("200")
+    phone.locator("input[name='lines[0][requested_price]']").fill("58.20")  # 3 % below: regional manager
+    phone.locator("select[name=reason_code]").select_option("COMPETITOR")
+    phone.locator("textarea[name=reason]").fill("竞品在浦东门店促销 57 元")
+    phone.locator("input[name=valid_from]").fill(date.today().isoformat())
+    phone.locator("input[name=valid_to]").fill((date.today() + timedelta(days=30)).isoformat())
+    screenshot(phone, "price-1-phone-request")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.get_by_test_id("submit-request").click()
+    expect(phone).to_have_url(re.compile(r"/price/requests/\d+$"))
+    request_url = phone.url
+    summary = phone.get_by_test_id("request-summary")
+    expect(summary).to_have_attribute("data-status", "pending")
+    expect(phone.get_by_test_id("request-lines")).to_contain_text("-3.00")
+    screenshot(phone, "price-2-phone-pending")
+
+    desk = new_page()
+    log_in(desk, "rm_east")
+    desk.goto("/inbox/")
+    desk.locator("[data-testid=inbox] tr", has_text="区域经理审批价格").get_by_role("link").first.click()
+    desk.locator("input[name=decision][value=approve]").check()
+    desk.locator("select[name=reason_code]").select_option("COMPETITOR")
+    desk.locator("textarea[name=comment]").fill("同意，跟进竞品价格")
+    screenshot(desk, "price-3-manager-review")
+    desk.locator("form.dms-form button[type=submit]").click()
+    expect(desk).to_have_url(re.compile(r"/inbox/$"))
+    expect(desk.locator("[data-testid=inbox]", has_text="区域经理审批价格")).to_have_count(0)
+
+    phone.goto(request_url)
+    expect(phone.get_by_test_id("request-summary")).to_have_attribute("data-status", "approved")
+    expect(phone.get_by_test_id("request-summary")).to_contain_text("rm_east")
+    screenshot(phone, "price-4-phone-approved")
