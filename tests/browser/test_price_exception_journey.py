@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
@@ -15,17 +16,17 @@ from tests.conftest import PASSWORD
 SKU, DEALER = "BEV-T-500G", "D-SH-001"
 
 
-def publish_dealer_price(server: str) -> None:
-    """A dealer price of 60.00 for the SKU, published through the pricing API (as finance)."""
+def policy_price(server: str) -> Decimal:
+    """The dealer's policy unit price for the SKU at the journey's quantity (demo policy)."""
     token = login(server, "finance", PASSWORD)
-    draft = post_json(f"{server}/api/v1/price_policy/draft", {"note": "price journey"}, token)
-    record = {"type": "dealer", "dealer": DEALER, "sku": SKU, "price": "60.00"}
-    post_json(f"{server}/api/v1/price_policy/{draft['id']}/records", record, token)
-    post_json(f"{server}/api/v1/price_policy/{draft['id']}/publish", {}, token)
+    quote = post_json(
+        f"{server}/api/v1/price/quote", {"dealer": DEALER, "lines": [{"sku": SKU, "qty": 200}]}, token
+    )
+    return Decimal(quote["lines"][0]["unit_price"])
 
 
 def test_rep_files_on_a_phone_and_the_regional_manager_approves(server, new_page, screenshot):
-    publish_dealer_price(server)
+    asked = (policy_price(server) * Decimal("0.97")).quantize(Decimal("0.0001"))  # 3 % below
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in(phone, "rep_sh")
     phone.goto("/price/requests/new")
@@ -34,7 +35,7 @@ def test_rep_files_on_a_phone_and_the_regional_manager_approves(server, new_page
         phone.locator(".dms-add-row").first.click()
     phone.locator("input[name='lines[0][sku]']").fill(SKU)
     phone.locator("input[name='lines[0][qty]']").fill("200")
-    phone.locator("input[name='lines[0][requested_price]']").fill("58.20")  # 3 % below: regional manager
+    phone.locator("input[name='lines[0][requested_price]']").fill(str(asked))  # regional manager
     phone.locator("select[name=reason_code]").select_option("COMPETITOR")
     phone.locator("textarea[name=reason]").fill("竞品在浦东门店促销 57 元")
     phone.locator("input[name=valid_from]").fill(date.today().isoformat())
