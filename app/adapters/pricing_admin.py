@@ -94,7 +94,7 @@ def record_values(session: Session, raw: dict, prefix: str = "") -> dict[str, An
             values[name] = None if value in (None, "") else parse(value, f"{prefix}{name}")  # type: ignore[operator]
         except ValidationFailed as error:
             errors.update(error.errors)
-    values["min_qty"] = values["min_qty"] or 1
+    values["min_qty"] = values.get("min_qty") or 1
     for name in ("valid_from", "valid_to"):
         try:
             values[name] = _date(raw.get(name), f"{prefix}{name}")

@@ -104,3 +104,13 @@ def test_figure_dates_out_of_range_are_422(app, tokens):
     for url in ("/api/v1/inventory/figures?as_of=0001-01-01", "/api/v1/inventory/alerts?as_of=0001-01-01"):
         refused = client.get(url, headers=headers)
         assert refused.status_code == 422 and "as_of" in refused.get_json()["errors"], url
+
+
+def test_suggestion_ids_too_large_for_the_database_are_404(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    huge = 25402908435723285491532863373312
+    assert (
+        client.post(f"/api/v1/replenishment/suggestions/{huge}/accept", json={}, headers=headers).status_code
+        == 404
+    )

@@ -172,3 +172,16 @@ def test_policy_ids_too_large_for_the_database_are_404(app, tokens):
     huge = 21757044362152603648
     assert client.post(f"/api/v1/price_policy/{huge}/publish", json={}, headers=headers).status_code == 404
     assert client.get(f"/api/v1/price_policy/1/records/{huge}", headers=headers).status_code in (404, 405)
+
+
+def test_a_record_with_a_bad_min_qty_is_422_naming_it(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    draft = client.post("/api/v1/price_policy/draft", json={"note": "bad qty"}, headers=headers)
+    assert draft.status_code in (200, 201), draft.get_json()
+    refused = client.post(
+        f"/api/v1/price_policy/{draft.get_json()['id']}/records",
+        json={"type": "base", "sku": "X", "price": "1", "min_qty": 1252036036252036036},
+        headers=headers,
+    )
+    assert refused.status_code == 422 and any("min_qty" in k for k in refused.get_json()["errors"])

@@ -20,7 +20,7 @@ from app.adapters.stock_figures import figures, parse_query
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import StockRule
-from app.web.api.base import DmsModelApi, status_for
+from app.web.api.base import DmsModelApi, pk_in_range, status_for
 from app.web.api.excel_api import ExcelApiMixin
 from app.web.caller import caller
 from app.web.inventory_data import suggestion_page
@@ -157,6 +157,8 @@ class ReplenishmentApi(BaseApi):
             409: {description: Already decided, or not enough stock at the source}
             422: {description: A bad quantity or action}
         """
+        if not pk_in_range(suggestion_id):
+            return self.response_404()
         body = request.get_json(silent=True) or {}
         if not isinstance(body, dict):
             return self.response(
