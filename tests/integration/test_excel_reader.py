@@ -178,3 +178,18 @@ def test_template_round_trip_of_header(tmp_path):
         assert set(c.key for c in reader.columns.values()) == {"code", "qty", "price", "since", "status"}
         assert list(reader) == []
     assert BytesIO(content).read(4) == b"PK\x03\x04"
+
+
+def test_text_with_control_characters_is_written_without_them():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from app.adapters.excel.dealers import DEALER_SHEET
+    from app.adapters.excel.template import write_rows
+
+    target = BytesIO()
+    write_rows(DEALER_SHEET, [["D-1", "名称\x01\x1f带控制符"]], target)
+    sheet = load_workbook(BytesIO(target.getvalue()), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][1] == "名称带控制符"

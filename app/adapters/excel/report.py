@@ -17,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from app.adapters.excel.reader import raw_rows
 from app.adapters.excel.spec import SheetSpec
+from app.adapters.excel.template import cell_value
 
 MAX_LISTED = 500
 ERROR_HEADER = "错误 / Errors"
@@ -106,7 +107,7 @@ class ImportReport:
                 sheet.append(header)
                 continue
             values = list(cells) + [None] * (width - len(cells))
-            sheet.append([*values[:width], self.row_text(number) or None])
+            sheet.append([cell_value(v) for v in [*values[:width], self.row_text(number) or None]])
         sheet.freeze_panes = "A2"
         book.save(target)
 

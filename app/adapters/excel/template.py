@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -82,9 +83,9 @@ def _add_lists(
         letter = get_column_letter(list_column - 1)
         holder.cell(row=1, column=list_column - 1, value=column.header)
         for row, value in enumerate(values, start=2):
-            holder.cell(row=row, column=list_column - 1, value=value)
+            holder.cell(row=row, column=list_column - 1, value=cell_value(value))
         for row, name in enumerate(names, start=2):
-            holder.cell(row=row, column=list_column, value=name)
+            holder.cell(row=row, column=list_column, value=cell_value(name))
         ref = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
         validation = DataValidation(type="list", formula1=ref, allow_blank=not column.required)
         validation.error = "请从列表中选择 / Pick a value from the list"
@@ -139,6 +140,11 @@ def template_bytes(spec: SheetSpec, lists: Mapping[str, Sequence[tuple[str, str]
     return out.getvalue()
 
 
+def cell_value(value: Any) -> Any:
+    """A value a worksheet can hold: control characters (which Excel refuses) removed from text."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def write_rows(
     spec: SheetSpec, rows: Iterable[Sequence[Any]], target: IO[bytes] | str, extra: Sequence[str] = ()
 ) -> None:
@@ -150,5 +156,5 @@ def write_rows(
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.append([*header_row(spec), *extra])
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([cell_value(v) for v in row])
     book.save(target)
