@@ -84,7 +84,7 @@ def form_path(name: str, forms_dir: Path | None = None) -> Path | None:
     """The schema file of form ``name`` (``x`` or ``x.schema.json``), if it exists and is safe."""
     forms_dir = forms_dir or FORMS_DIR
     base = name.removesuffix(".schema.json").removesuffix(".json")
-    if not base or "/" in base or "\\" in base or base.startswith("."):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", base):  # no paths, no overlong names
         return None
     path = forms_dir / f"{base}.schema.json"
     return path if path.is_file() else None

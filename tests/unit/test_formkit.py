@@ -150,3 +150,10 @@ def test_every_shipped_and_test_form_renders_in_chinese_and_english(path):
         wanted = {t[language] for t in _titles(schema) if language in t}
         assert labels and all(isinstance(label, str) and label for label in labels)
         assert wanted and wanted <= labels, (locale, wanted - labels)
+
+
+def test_form_names_that_cannot_be_files_are_simply_unknown():
+    from app.formkit.schemas import form_exists, form_path
+
+    for name in ("x" * 300, "../etc/passwd", "Ṱ̺̺̕o͞ ̷i̲̬n", ".hidden", "a/b"):
+        assert form_path(name) is None and not form_exists(name)
