@@ -264,9 +264,13 @@ def _lookup(outputs: dict[str, Any], key: str) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready copy of engine outputs (Decimal → number, tuple/set → list)."""
+    """JSON-ready copy of engine outputs (tuple/set → list).
+
+    An integral Decimal becomes an int; any other Decimal becomes its exact text (``"0.1"``), not a
+    float that may round it, so the editor shows exactly what the table computed.
+    """
     if isinstance(value, Decimal):
-        return int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
+        return int(value) if value.is_finite() and value == value.to_integral_value() else str(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

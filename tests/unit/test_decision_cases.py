@@ -102,7 +102,25 @@ def test_hit_policies_unique_and_collect():
     assert unique.passed and [r["id"] for r in unique.matched_rules] == ["r_gold"]
     collected = case("both", {"tier": "GOLD", "qty": 200}, {"discount": [0.1, 0.05]})
     collect = run_cases(table("COLLECT"), "tier.dmn", doc(collected, decision="tier_decision"))[0]
-    assert collect.passed and collect.actual == {"discount": [0.1, 0.05]}
+    assert collect.passed and collect.actual == {"discount": ["0.10", 0.05]}
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('Decimal("0.1")', "0.1"),
+        ('Decimal("0.12345678901234567891")', "0.12345678901234567891"),
+        ('Decimal("5.00")', 5),
+    ],
+)
+def test_decimal_outputs_are_shown_exactly_as_text_and_integral_ones_as_numbers(cell, shown):
+    dmn = table().replace(b'Decimal("0.10")', cell.encode())
+    expect = {"discount": Decimal(cell.split('"')[1])}
+    result = run_cases(
+        dmn, "tier.dmn", doc(case("gold", {"tier": "GOLD", "qty": 1}, expect), decision="tier_decision")
+    )[0]
+    assert result.passed and result.actual == {"discount": shown}
+    assert json.loads(json.dumps(result.actual)) == {"discount": shown}
 
 
 def test_a_cell_the_sandbox_refuses_at_run_time_is_that_cases_error():
