@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from app.adapters.excel.reader import Row
 from app.adapters.excel.runner import Plan
-from app.adapters.excel.spec import Column, SheetSpec
+from app.adapters.excel.spec import (
+    ROWS_NOTE_EN,
+    ROWS_NOTE_ZH,
+    Column,
+    SheetSpec,
+    modes_note_en,
+    modes_note_zh,
+)
 from app.domain.catalog import PRODUCT_STATUSES, ProductFields, clean_product
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
@@ -63,14 +70,8 @@ PRODUCT_SHEET = SheetSpec(
             note_en="empty = active (new products)",
         ),
     ),
-    notes_zh=(
-        "导入方式：新增（编码已存在则报错）、按编码更新（更新时空单元格保留原值）、新增或更新。",
-        "“全部或全不”（默认）：任一行有错则不写入任何数据；“仅有效行”：写入正确的行，报告错误的行。",
-    ),
-    notes_en=(
-        "Modes: insert (an existing code is an error), update by code (empty cell = keep), upsert.",
-        "All or nothing (default): one bad row, nothing written; valid rows only: good rows written.",
-    ),
+    notes_zh=(modes_note_zh(), ROWS_NOTE_ZH),
+    notes_en=(modes_note_en(), ROWS_NOTE_EN),
 )
 
 

@@ -18,6 +18,8 @@ from app.domain.uscc import normalise_code
 
 KINDS = ("text", "code", "int", "decimal", "date", "enum", "reference")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+ROWS_NOTE_ZH = "“全部或全不”（默认）：任一行有错则不写入任何数据；“仅有效行”：写入正确的行，报告错误的行。"
+ROWS_NOTE_EN = "All or nothing (default): one bad row, nothing written; valid rows only: good rows written."
 
 
 class CellProblem(ValueError):
@@ -76,6 +78,16 @@ class SheetSpec:
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
+
+
+def modes_note_zh(key: str = "编码") -> str:
+    """The instructions' note on the insert / update / upsert modes, in Chinese, for rows found by ``key``."""
+    return f"导入方式：新增（{key}已存在则报错）、按{key}更新（更新时空单元格保留原值）、新增或更新。"
+
+
+def modes_note_en(key: str = "code") -> str:
+    """The instructions' note on the insert / update / upsert modes, in English, for rows found by ``key``."""
+    return f"Modes: insert (an existing {key} is an error), update by {key} (empty cell = keep), upsert."
 
 
 def header_key(text: Any) -> str:

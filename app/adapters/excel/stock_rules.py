@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.adapters.excel.reader import Row
 from app.adapters.excel.runner import Plan
-from app.adapters.excel.spec import Column, SheetSpec
+from app.adapters.excel.spec import Column, SheetSpec, modes_note_en, modes_note_zh
 from app.adapters.scope_sql import scope_clause
 from app.domain.errors import ValidationFailed
 from app.domain.replenishment import RuleFields, check_rule
@@ -82,12 +82,12 @@ STOCK_RULE_SHEET = SheetSpec(
     ),  # fmt: skip
     notes_zh=(
         "每行一个 仓库 × 产品；低于最低库存（可用 + 在途）时建议补到最高库存，按订货倍数向上取整。",
-        "导入方式：新增、按 仓库+产品 更新（空单元格保留原值）、新增或更新。",
+        modes_note_zh("仓库+产品"),
     ),
     notes_en=(
         "One row per warehouse × SKU; below the minimum (available + in transit) the job suggests "
         "enough to reach the maximum, rounded up to the order multiple.",
-        "Modes: insert, update by warehouse + SKU (empty cell = keep), upsert.",
+        modes_note_en("warehouse + SKU"),
     ),
 )
 
