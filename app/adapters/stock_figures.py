@@ -3,13 +3,13 @@ for the drill-down network → region (tree) → warehouse → SKU → batch (do
 
 Each level is a few ``GROUP BY`` queries (balances, batches, ledger) limited to the warehouses of
 a DataScope; only the region level is rolled up in Python, over one row per region. Dates are
-compared with cut-offs computed here, so the SQL is the same on SQLite and PostgreSQL.
+compared with cut-offs computed here, so the SQL is the same on SQLite and PostgreSQL. How rows add
+up, their derived figures and their labels are in ``stock_figure_rows``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,13 +18,13 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 from sqlalchemy.orm import Session, aliased
 
 from app.adapters.scope_sql import scope_clause
+from app.adapters.stock_figure_rows import BUCKETS, add_row, empty_row, finish, label_rows
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.scope import DataScope
 from app.models import Category, Product, Region, StockBalance, StockBatch, StockEntry, Warehouse
 
 LEVELS = ("network", "region", "warehouse", "sku", "batch")
 OUTBOUND_KINDS = ("ship", "sell_out", "transfer_out")
-BUCKETS = ("0_30", "31_90", "91_180", "over_180")
 LIMIT = 2000  # rows of one level at most (a table a person reads; the API says when cut)
 
 
@@ -260,45 +260,12 @@ def _turnover(session: Session, q: FigureQuery, filters: Filters) -> dict:
     return _grouped(session, q.level, e, filters, values, [e.at < end_at])
 
 
-def _ratio(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def finish(row: dict[str, Any], days: int) -> dict[str, Any]:
-    """Derived figures of a row of summed quantities (so totals are computed the same way)."""
-    row["available"] = row["on_hand"] - row["reserved"]
-    aged = sum(row["age"].values())
-    row["age_share"] = {k: _ratio(v, aged) for k, v in row["age"].items()}
-    row["over_90_share"] = _ratio(row["age"]["91_180"] + row["age"]["over_180"], aged)
-    row["slow_rate"] = _ratio(row["slow_on_hand"], row["on_hand"])
-    average = (row["start_level"] + row["end_level"]) / 2
-    row["avg_inventory"] = average
-    row["turnover_rate"] = _ratio(row["outbound"], average) if average > 0 else None
-    daily = row["outbound"] / days
-    row["days_of_inventory"] = round(row["end_level"] / daily, 1) if daily else None
-    return row
-
-
-SUMMED = ("on_hand", "reserved", "in_transit", "slow_on_hand", "start_level", "end_level", "outbound")
-
-
-def _empty() -> dict[str, Any]:
-    return {**dict.fromkeys(SUMMED, 0), "age": dict.fromkeys(BUCKETS, 0)}
-
-
-def _add(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for k in SUMMED:
-        into[k] += other[k]
-    for k in BUCKETS:
-        into["age"][k] += other["age"][k]
-
-
 def figures(session: Session, scope: DataScope, q: FigureQuery) -> dict[str, Any]:
     """The rows of one drill-down level and their totals (same totals at every level)."""
     filters = resolve_filters(session, scope, q)
     start, end = q.period()
     days = (end - start).days + 1
-    raw: dict[tuple, dict[str, Any]] = defaultdict(_empty)
+    raw: dict[tuple, dict[str, Any]] = defaultdict(empty_row)
     for key, (on_hand, reserved, in_transit, slow) in _quantities(session, q, filters).items():
         raw[key].update(
             on_hand=int(on_hand or 0), reserved=int(reserved or 0), in_transit=int(in_transit or 0)
@@ -315,14 +282,15 @@ def figures(session: Session, scope: DataScope, q: FigureQuery) -> dict[str, Any
         raw[key].update(
             start_level=int(start_level or 0), end_level=int(end_level or 0), outbound=int(outbound or 0)
         )
-    rows = _label(session, q, filters, raw, received)
-    total = _empty()
+    chosen = {"region": q.region, "warehouse": q.warehouse, "sku": q.sku}
+    rows = label_rows(session, q.level, raw, received, chosen=chosen, region=filters.region, as_of=q.as_of)
+    total = empty_row()
     for row in rows:
-        _add(total, row)
+        add_row(total, row)
     rows.sort(key=lambda r: (-r["on_hand"], r["code"]))
     return {
         "level": q.level,
-        "filters": {"region": q.region, "warehouse": q.warehouse, "sku": q.sku},
+        "filters": chosen,
         "as_of": q.as_of.isoformat(),
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -332,87 +300,3 @@ def figures(session: Session, scope: DataScope, q: FigureQuery) -> dict[str, Any
         "truncated": len(rows) > LIMIT,
         "rows": [finish(r, days) for r in rows[:LIMIT]],
     }
-
-
-def _label(
-    session: Session, q: FigureQuery, filters: Filters, raw: dict, received: dict
-) -> list[dict[str, Any]]:
-    """Rows with codes, names and the parameters of the next level down."""
-    keep = {"region": q.region, "warehouse": q.warehouse, "sku": q.sku}
-    keep = {k: v for k, v in keep.items() if v}
-    if q.level == "network":
-        row = raw.get((0,), _empty())
-        return [{**row, "code": "", "name": "", "name_en": "", "drill": {"level": "region"}}]
-    if q.level == "region":
-        return _region_rows(session, filters, raw, keep)
-    if q.level == "warehouse":
-        names = _names(session, Warehouse, [k[0] for k in raw])
-        return [
-            {**v, **names[k[0]], "drill": {**keep, "level": "sku", "warehouse": names[k[0]]["code"]}}
-            for k, v in raw.items()
-        ]
-    if q.level == "sku":
-        names = _names(session, Product, [k[0] for k in raw])
-        return [
-            {**v, **names[k[0]], "drill": {**keep, "level": "batch", "sku": names[k[0]]["code"]}}
-            for k, v in raw.items()
-        ]
-    warehouses = _names(session, Warehouse, [k[0] for k in raw])
-    products = _names(session, Product, [k[1] for k in raw])
-    rows = []
-    for (warehouse_id, product_id, batch), v in raw.items():
-        on = received.get((warehouse_id, product_id, batch))
-        rows.append(
-            {
-                **v,
-                "code": batch,
-                "name": f"{warehouses[warehouse_id]['code']} · {products[product_id]['code']}",
-                "name_en": None,
-                "warehouse": warehouses[warehouse_id]["code"],
-                "sku": products[product_id]["code"],
-                "received_on": on.isoformat() if on else None,
-                "age_days": (q.as_of - on).days if on else None,
-                "drill": None,
-            }
-        )
-    return rows
-
-
-def _names(session: Session, model, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    wanted = sorted(set(ids))
-    found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(wanted), 900):
-        chunk = wanted[start : start + 900]
-        for row in session.execute(
-            select(model.id, model.code, model.name, getattr(model, "name_en", literal(None))).where(
-                model.id.in_(chunk)
-            )
-        ):
-            found[row[0]] = {"code": row[1], "name": row[2], "name_en": row[3]}
-    return found
-
-
-def _region_rows(session: Session, filters: Filters, raw: dict, keep: dict) -> list[dict[str, Any]]:
-    """Roll the per-region sums up to the children of ?region= (or the top-level regions)."""
-    regions = {
-        r.id: r
-        for r in session.execute(select(Region.id, Region.code, Region.name, Region.name_en, Region.path))
-    }
-    by_code = {r.code: r for r in regions.values()}
-    depth = len([c for c in filters.region.path.split("/") if c]) if filters.region is not None else 0
-    has_children = {c for r in regions.values() for c in [c for c in r.path.split("/") if c][:-1]}
-    grouped: dict[str, dict[str, Any]] = {}
-    for (region_id,), values in raw.items():
-        parts = [c for c in regions[region_id].path.split("/") if c]
-        code = parts[depth] if len(parts) > depth else parts[-1]
-        if code not in grouped:
-            grouped[code] = _empty()
-        _add(grouped[code], values)
-    rows = []
-    for code, values in grouped.items():
-        region = by_code[code]
-        direct = filters.region is not None and code == filters.region.code
-        next_level = "region" if code in has_children and not direct else "warehouse"
-        drill = {**keep, "level": next_level, "region": code}
-        rows.append({**values, "code": code, "name": region.name, "name_en": region.name_en, "drill": drill})
-    return rows
