@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.adapters import (
         audit,
         onboarding,  # noqa: F401  (service tasks of the onboarding flow)
+        order_flow,  # noqa: F401  (service tasks of the order approval flow)
         price_review,  # noqa: F401  (service tasks of the price-exception review flow)
         sqlite_pragmas,
     )

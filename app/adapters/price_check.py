@@ -15,27 +15,19 @@ rule task would. A line without a policy price cannot be compared: it goes to ``
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from types import SimpleNamespace
 from typing import Any
 
-from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adapters.pricing import policy_unit_price
-from app.config import ROOT
 from app.domain import price_monitoring as pm
 from app.domain.errors import ValidationFailed
-from app.engine.decision_cases import decision_table
-from app.engine.definitions import latest_version
-from app.engine.script_engine import SCRIPT_ENGINE
-from app.engine.xml_safety import parse_xml
+from app.engine import decisions
 from app.models import Dealer, Product
 
 PROCESS_KEY = "price_exception_review"
@@ -119,27 +111,13 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 def table_xml(session: Session) -> bytes:
     """The tolerance table of the newest deployed review flow, else the shipped file."""
-    version = latest_version(session, PROCESS_KEY)
-    if version is not None and TABLE_FILE in (version.files or {}):
-        return version.files[TABLE_FILE].encode("utf-8")
-    return (ROOT / "rules" / TABLE_FILE).read_bytes()
-
-
-@functools.lru_cache(maxsize=8)
-def _table(digest: str, xml: bytes) -> Any:
-    del digest  # the cache key; ``xml`` is compared too
-    return decision_table(parse_xml(xml, TABLE_FILE), TABLE_FILE, DECISION, TABLE_FILE)
+    return decisions.table_xml(session, PROCESS_KEY, TABLE_FILE)
 
 
 def evaluate(xml: bytes, inputs: dict[str, Any]) -> dict[str, Any]:
     """Run the tolerance table on ``inputs`` (tier, product_line, deviation) in the sandbox;
     returns its outputs (``outcome``, ``review_level``, ``countersign``), ``{}`` when no rule matched."""
-    table = _table(hashlib.sha256(xml).hexdigest(), xml)
-    workflow = SimpleNamespace(script_engine=SCRIPT_ENGINE, spec=SimpleNamespace(file=TABLE_FILE))
-    workflow.top_workflow = workflow
-    spec = SimpleNamespace(name=DECISION, bpmn_id=DECISION, bpmn_name=DECISION)
-    task = SimpleNamespace(data=dict(inputs), workflow=workflow, task_spec=spec)
-    return dict(DMNEngine(table).result(task))
+    return decisions.evaluate(xml, TABLE_FILE, DECISION, inputs)
 
 
 def _dealer(session: Session, dealer: Dealer | str) -> Dealer:

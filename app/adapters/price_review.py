@@ -11,6 +11,7 @@ requester, ``price_review.apply_special_prices`` turns an approved request into 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +24,8 @@ from app.adapters.notifications import notify
 from app.adapters.price_check import PROCESS_KEY, PriceCheck
 from app.adapters.pricing import add_special_price
 from app.domain.errors import NotFound
-from app.engine import runtime
+from app.domain.scope import UNRESTRICTED
+from app.engine import outbox, runtime
 from app.engine.registry import service_task
 from app.extensions import db
 from app.models import Dealer, HumanTask, PriceException, PriceExceptionLine, Product
@@ -79,21 +81,12 @@ def next_request_key(session: Session) -> str:
     return key
 
 
-def start_review(
-    session: Session,
-    *,
-    kind: str,
-    business_key: str,
-    check: PriceCheck,
-    request: Request,
-    caller: runtime.Caller,
-) -> PriceException:
-    """Record the exception and start the review flow in one transaction (commits).
-
-    The caller must see the dealer (``NotFound`` otherwise): a dealer user files only for itself,
-    a sales rep only for its dealers. Within tolerance the flow approves at once."""
+def _record_exception(
+    session: Session, *, kind: str, business_key: str, check: PriceCheck, request: Request, scope
+) -> tuple[PriceException, dict[str, Any]]:
+    """Write the exception with its lines; returns it and the review flow's start data."""
     dealer = session.scalar(select(Dealer).where(Dealer.code == check.dealer))
-    if dealer is None or not caller.scope.allows_dealer(dealer.id, dealer.region.path):
+    if dealer is None or not scope.allows_dealer(dealer.id, dealer.region.path):
         raise NotFound("no such dealer in your data scope", {"dealer": "not found"})
     exception = PriceException(
         business_key=business_key,
@@ -137,11 +130,76 @@ def start_review(
         "check": check.as_dict(),
         **check.flow_inputs(),
     }
+    return exception, data
+
+
+def start_review(
+    session: Session,
+    *,
+    kind: str,
+    business_key: str,
+    check: PriceCheck,
+    request: Request,
+    caller: runtime.Caller,
+) -> PriceException:
+    """Record the exception and start the review flow in one transaction (commits).
+
+    The caller must see the dealer (``NotFound`` otherwise): a dealer user files only for itself,
+    a sales rep only for its dealers. Within tolerance the flow approves at once."""
+    exception, data = _record_exception(
+        session, kind=kind, business_key=business_key, check=check, request=request, scope=caller.scope
+    )
     instance = runtime.start_instance(session, PROCESS_KEY, data, caller)
     exception = session.get(PriceException, exception.id)
     exception.instance_id = instance.id
     session.commit()
     return exception
+
+
+def queue_review(
+    session: Session, *, kind: str, business_key: str, check: PriceCheck, request: Request, caller
+) -> PriceException:
+    """Record the exception now and start its review once the current transaction commits
+    (the engine's outbox): for callers inside another use case or a flow's step. No commit."""
+    exception, data = _record_exception(
+        session, kind=kind, business_key=business_key, check=check, request=request, scope=caller.scope
+    )
+    outbox.queue(session, START_HANDLER, {"exception_id": exception.id, "data": _plain_data(data)})
+    return exception
+
+
+def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
+    deviation = data.get("deviation")
+    return {**data, "deviation": str(deviation) if deviation is not None else None}
+
+
+def _start_queued(session: Session, payload: dict[str, Any]) -> None:
+    """Outbox handler: start the review of a queued exception (as the system, all scope)."""
+    exception = session.get(PriceException, int(payload["exception_id"]))
+    if exception is None or exception.instance_id is not None:
+        return
+    data = dict(payload["data"])
+    if data.get("deviation") is not None:
+        data["deviation"] = Decimal(data["deviation"])
+    instance = runtime.start_instance(session, PROCESS_KEY, data, SYSTEM)
+    exception = session.get(PriceException, int(payload["exception_id"]))
+    exception.instance_id = instance.id
+    session.commit()
+
+
+START_HANDLER = "price_review.start"
+SYSTEM = runtime.Caller(None, "system", frozenset({"Admin"}), UNRESTRICTED)
+outbox.register(START_HANDLER, _start_queued)
+
+# Called with (session, exception) when a review ends (inside its step): orders waiting on it.
+DecidedListener = Callable[[Session, PriceException], None]
+_listeners: list[DecidedListener] = []
+
+
+def on_decided(listener: DecidedListener) -> None:
+    """Call ``listener`` whenever a review records its outcome (same transaction)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _exception(session: Session, business_key: str) -> PriceException:
@@ -212,6 +270,8 @@ def record(business_key: str, decision: dict[str, Any]) -> dict[str, Any]:
             user_id=exception.requested_by_id,
         )
     session.flush()
+    for listener in _listeners:
+        listener(session, exception)
     return {"status": status, "decided_by": exception.decided_by}
 
 

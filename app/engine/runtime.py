@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.adapters.file_store import check_task_files
 from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.scope import DataScope
+from app.engine import outbox
 from app.engine.instance_store import (
     DEALER_SCOPE,
     INSTANCE_COLUMNS,
@@ -79,7 +80,8 @@ class Caller:
 
 def use_case(func):
     """One engine use case: run as its caller (history and audit name them); a concurrent
-    change of the same instance or task, detected at any flush, becomes ``Conflict``."""
+    change of the same instance or task, detected at any flush, becomes ``Conflict``. After it
+    committed, the outbox entries its steps queued are run (``outbox.drain``)."""
 
     @functools.wraps(func)
     def wrapper(session, *args, **kwargs):
@@ -87,12 +89,15 @@ def use_case(func):
         actor = Actor(who.id, who.name) if who is not None else current_actor()
         try:
             with acting_as(actor):
-                return func(session, *args, **kwargs)
+                result = func(session, *args, **kwargs)
         except StaleDataError as error:
             session.rollback()
             raise Conflict(
                 "someone else changed this process at the same time; reload and try again"
             ) from error
+        if session.info.get(outbox.PENDING):
+            outbox.drain(session)  # what the steps queued: messages, flows to start
+        return result
 
     return wrapper
 

@@ -20,3 +20,16 @@ def fire_timers(app: Flask) -> int:
     if fired:
         log.info("fired timers of %d process instance(s)", fired)
     return fired
+
+
+def drain_outbox(app: Flask) -> int:
+    """Run outbox entries that failed or were left behind (a message that came too early …)."""
+    from app.engine.outbox import drain
+    from app.extensions import db
+    from app.services.actor import Actor, acting_as
+
+    with acting_as(Actor(None, "scheduler")):
+        done = drain(db.session)
+    if done:
+        log.info("ran %d outbox entr(ies)", done)
+    return done

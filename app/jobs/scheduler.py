@@ -16,7 +16,7 @@ from flask import Flask
 
 from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
-from app.jobs.engine import fire_timers
+from app.jobs.engine import drain_outbox, fire_timers
 from app.jobs.replenishment import replenishment
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,11 @@ JOBS: list[tuple[str, object, object]] = [
     (
         "engine.fire_timers",
         fire_timers,
+        lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
+    ),
+    (
+        "engine.outbox",
+        drain_outbox,
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
     ("alerts.qualifications", qualification_alerts, {"trigger": "cron", "hour": 17}),  # 01:00 Beijing

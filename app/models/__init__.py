@@ -11,6 +11,15 @@ from app.models.form import FormVersion
 from app.models.import_job import ImportJob
 from app.models.inventory import StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
 from app.models.notification import Notification
+from app.models.order import (
+    IdempotencyKey,
+    OrderChangeRequest,
+    OrderCheck,
+    OrderEvent,
+    OrderLine,
+    SalesOrder,
+)
+from app.models.outbox import OutboxEntry
 from app.models.price_monitoring import PriceException, PriceExceptionLine
 from app.models.pricing import PolicyVersion, PriceRecord, SpecialPrice
 from app.models.process import (
@@ -23,15 +32,20 @@ from app.models.process import (
     ProcessVersion,
 )
 from app.models.process_draft import ProcessDraft
+from app.models.receivable import CreditIncrease, Invoice, Payment, PaymentAllocation, StatementConfirmation
 from app.models.region import Region
 from app.models.replenishment import ReplenishmentSuggestion, StockRule
 from app.models.scheduler_lock import SchedulerLock
+from app.models.shipment import Claim, Shipment, ShipmentEvent, ShipmentLine
 from app.models.stored_file import StoredFile
 from app.models.user_scope import UserScope
+from app.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AuditLog",
     "Category",
+    "Claim",
+    "CreditIncrease",
     "Dealer",
     "DealerAddress",
     "DealerAuthorization",
@@ -40,11 +54,20 @@ __all__ = [
     "DealerTier",
     "FormVersion",
     "HumanTask",
+    "IdempotencyKey",
     "ImportJob",
     "InstanceEvent",
     "InstanceTimer",
+    "Invoice",
     "MessageWait",
     "Notification",
+    "OrderChangeRequest",
+    "OrderCheck",
+    "OrderEvent",
+    "OrderLine",
+    "OutboxEntry",
+    "Payment",
+    "PaymentAllocation",
     "PolicyVersion",
     "PriceException",
     "PriceExceptionLine",
@@ -57,8 +80,13 @@ __all__ = [
     "ProductLine",
     "Region",
     "ReplenishmentSuggestion",
+    "SalesOrder",
     "SchedulerLock",
+    "Shipment",
+    "ShipmentEvent",
+    "ShipmentLine",
     "SpecialPrice",
+    "StatementConfirmation",
     "StockBalance",
     "StockBatch",
     "StockEntry",
@@ -67,4 +95,6 @@ __all__ = [
     "StoredFile",
     "UserScope",
     "Warehouse",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -104,6 +104,7 @@ def register_views(appbuilder) -> None:
     for api in (ProcessDefinitionApi, ProcessInstanceApi, TaskApi, MessageApi, FormApi):
         appbuilder.add_api(api)
     _register_price_monitoring(appbuilder)
+    _register_orders(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -186,3 +187,10 @@ def request_actor() -> Actor | None:
     if user is not None and getattr(user, "is_authenticated", True) and getattr(user, "id", None):
         return Actor(user.id, user.username, request.remote_addr)
     return Actor(None, "anonymous", request.remote_addr)
+
+
+def _register_orders(appbuilder) -> None:
+    """Orders: the API (pages come with the portal)."""
+    from app.web.api.orders import OrderApi
+
+    appbuilder.add_api(OrderApi)
