@@ -125,6 +125,10 @@ def load_config() -> dict:
         "DMS_DEMO_PASSWORD": os.environ.get("DMS_DEMO_PASSWORD", "demo12345"),
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
         "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
+        # carriers and the WMS sign tracking pushes: "SF=secret1,WMS=secret2" (X-DMS-Source=SF …)
+        "DMS_TRACKING_SECRETS": os.environ.get("DMS_TRACKING_SECRETS", ""),
+        # a confirmed order's delivery is promised this many days later (the not-shipped alert)
+        "DMS_PROMISE_DAYS": int(os.environ.get("DMS_PROMISE_DAYS", "3")),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
         # Qualification alerts (docs/dealers.md): warn this many days before a licence expires;
         # suspend an active dealer whose required licence expired

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -136,6 +137,7 @@ def approve(business_key: str, route: str | None = None) -> dict[str, Any]:
         order.route = str(route)[:30]
     actor = _actor()
     orders.move(order, "approve", actor, route=order.route)
+    order.promised_on = date.today() + timedelta(days=int(current_app.config.get("DMS_PROMISE_DAYS", 3)))
     reserved = _reserve(session, order, actor)
     _tell_dealer(session, order, "approved")
     return {"status": order.status, "reserved": reserved}

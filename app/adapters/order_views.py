@@ -14,7 +14,7 @@ from app.adapters.scope_sql import dealer_clause
 from app.domain import orders as od
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
-from app.models import Dealer, SalesOrder
+from app.models import Claim, Dealer, SalesOrder
 
 MAX_PAGE_SIZE = 200
 
@@ -96,6 +96,12 @@ def summary(order: SalesOrder) -> dict[str, Any]:
     }
 
 
+def shipment_json(shipment) -> dict[str, Any]:
+    from app.adapters.shipments import as_json as shipment_as_json  # shipments imports orders
+
+    return shipment_as_json(shipment)
+
+
 def as_json(session: Session, order: SalesOrder) -> dict[str, Any]:
     session.refresh(order)
     return {
@@ -113,6 +119,19 @@ def as_json(session: Session, order: SalesOrder) -> dict[str, Any]:
         "lines": [line_json(line) for line in order.lines],
         "checks": latest_checks(order),
         "timeline": timeline(order),
+        "promised_on": order.promised_on.isoformat() if order.promised_on else None,
+        "deposit_amount": _text(order.deposit_amount),
+        "shipments": [shipment_json(s) for s in sorted(order.shipments, key=lambda s: s.id)],
+        "claims": [
+            {
+                "number": c.number,
+                "status": c.status,
+                "shipment": c.shipment.number,
+                "lines": c.lines,
+                "note": c.note,
+            }
+            for c in session.scalars(select(Claim).where(Claim.order_id == order.id).order_by(Claim.id))
+        ],
     }
 
 

@@ -16,10 +16,19 @@ from app.engine.xml_safety import parse_xml
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
+TABLES_PROPERTY = "decisionTables"
+
+
 def called_decisions(bpmn: bytes, filename: str) -> set[str]:
-    """Decision ids a BPMN file's business rule tasks call."""
+    """Decision ids a BPMN file's business rule tasks call, and those its process lists in the
+    property ``decisionTables`` (comma-separated): tables the flow's service tasks evaluate
+    (``app/engine/decisions.py``), kept with the version so the decision-table editor edits them."""
     root = parse_xml(bpmn, filename)
-    return {el.text.strip() for el in root.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
+    called = {el.text.strip() for el in root.iter(f"{{{SPIFF_NS}}}calledDecisionId") if el.text}
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+        if prop.get("name") == TABLES_PROPERTY:
+            called |= {name.strip() for name in (prop.get("value") or "").split(",") if name.strip()}
+    return called
 
 
 def decision_files(rules_dir: Path) -> dict[str, tuple[str, bytes]]:

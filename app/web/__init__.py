@@ -190,7 +190,9 @@ def request_actor() -> Actor | None:
 
 
 def _register_orders(appbuilder) -> None:
-    """Orders: the API (pages come with the portal)."""
+    """Orders and shipments: the APIs (pages come with the portal)."""
     from app.web.api.orders import OrderApi
+    from app.web.api.shipments import ShipmentApi
 
     appbuilder.add_api(OrderApi)
+    appbuilder.add_api(ShipmentApi)

@@ -2,11 +2,12 @@
 
 ``read`` covers list/show/get/info/download; ``write`` covers add/edit/delete/post/put;
 ``manage`` is for operations on running processes (cancel, suspend, retry); ``move`` posts
-stock movements (a role with ``move`` but not ``Stock`` ``write`` may only report sell-out).
+stock movements (a role with ``move`` but not ``Stock`` ``write`` may only report sell-out);
+``receive`` confirms receipt of a shipment (dealers).
 roles.yaml grants these per view name (e.g. ``Dealer: [read, write]``).
 """
 
-READ, WRITE, MANAGE, MOVE = "read", "write", "manage", "move"
+READ, WRITE, MANAGE, MOVE, RECEIVE = "read", "write", "manage", "move", "receive"
 
 RW_METHOD_PERMISSIONS = {
     "get": READ,

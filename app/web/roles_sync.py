@@ -7,11 +7,11 @@ import re
 from flask import current_app
 
 from app.adapters.roles_file import RoleDefinition
-from app.web.permissions import MANAGE, MOVE, READ, WRITE
+from app.web.permissions import MANAGE, MOVE, READ, RECEIVE, WRITE
 
 
 def _perm_name(name: str) -> str:
-    return f"can_{name}" if name in (READ, WRITE, MANAGE, MOVE) else name
+    return f"can_{name}" if name in (READ, WRITE, MANAGE, MOVE, RECEIVE) else name
 
 
 def sync_roles(appbuilder, roles: dict[str, RoleDefinition]) -> dict[str, int]:
