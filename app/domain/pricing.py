@@ -20,6 +20,7 @@ lowest id. Unit prices are rounded to 4 decimals after each step and amounts to 
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from app.domain.errors import ValidationFailed
-from app.domain.pricing_values import parse_qty
+from app.domain.pricing_values import MAX_QTY, parse_qty
 
 SPECIAL, DEALER, TIER, REGION, VOLUME, BASE, PROMO = (
     "special",
@@ -146,12 +147,16 @@ def _tie_key(c: Condition) -> tuple:
     return (-c.min_qty, -(c.valid_from or date.min).toordinal(), c.id)
 
 
-def _pick(candidates: Sequence[Condition], qty: int, day: date) -> Condition | None:
-    if len(candidates) == 1:  # the usual case
-        c = candidates[0]
-        return c if c.min_qty <= qty and c.valid_on(day) else None
-    eligible = [c for c in candidates if c.min_qty <= qty and c.valid_on(day)]
-    return min(eligible, key=_tie_key) if eligible else None
+def _first(candidates: Sequence[Condition], qty: int, day: date) -> Condition | None:
+    """The chosen record of one access: candidates are kept in tie order (``_tie_key``)."""
+    for c in candidates:
+        if c.min_qty <= qty and c.valid_on(day):
+            return c
+    return None
+
+
+def _stack_key(c: Condition) -> tuple[int, int]:
+    return (PROMO_ORDER[c.kind], c.id)
 
 
 def _label(c: Condition) -> str:
@@ -162,14 +167,32 @@ def _label(c: Condition) -> str:
     return f"{c.type}: " + " × ".join(parts)
 
 
-def _why(c: Condition, qty: int, day: date, region: str | None = None, label: str | None = None) -> str:
-    text = label or _label(c)
-    if region and c.region != region:
-        text += f" (dealer's region {region})"
-    if c.min_qty > 1:
-        text += f", qty {qty} ≥ {c.min_qty}"
-    window = f"{c.valid_from or '…'}..{c.valid_to or '…'}"
-    return text + (f", valid {window} on {day}" if c.valid_from or c.valid_to else "")
+class _SkuRecords:
+    """The records of one SKU by what its accesses look up (the lists are those of ``by_key``)."""
+
+    __slots__ = ("base", "dealer", "region", "tier", "volume")
+
+    def __init__(self) -> None:
+        self.dealer: dict[str, list[Condition]] = {}
+        self.tier: dict[str, list[Condition]] = {}
+        self.region: dict[str, list[Condition]] = {}
+        self.volume: list[Condition] | None = None
+        self.base: list[Condition] | None = None
+
+    def keep(self, ctype: str, key: str, found: list[Condition]) -> None:
+        if ctype == DEALER:
+            self.dealer[key] = found
+        elif ctype == TIER:
+            self.tier[key] = found
+        elif ctype == REGION:
+            self.region[key] = found
+        elif ctype == VOLUME:
+            self.volume = found
+        elif ctype == BASE:
+            self.base = found
+
+
+_NO_RECORDS = _SkuRecords()
 
 
 @dataclass
@@ -180,9 +203,16 @@ class PriceIndex:
     by_key: dict[tuple, list[Condition]] = field(default_factory=lambda: defaultdict(list))
     promos: dict[tuple[str, str], list[Condition]] = field(default_factory=lambda: defaultdict(list))
     items: dict[str, Item] = field(default_factory=dict)
+    # the lists of by_key whose access ends with the SKU, again by SKU (filled by add(), so a line
+    # looks up small dicts by one code instead of the big one by a built tuple)
+    by_sku: dict[str, _SkuRecords] = field(default_factory=dict)
     # memos filled on use (the index never changes once built)
     _item_promos: dict[str, tuple[Condition, ...]] = field(default_factory=dict)
     _labels: dict[tuple[str, int], str] = field(default_factory=dict)
+    _windows: dict[tuple[date | None, date | None], str] = field(default_factory=dict)
+    _day_text: tuple[date, str] = (date.min, str(date.min))
+    # per SKU, the last day asked and its valid promotions (with "narrowed to a dealer, tier or region")
+    _item_promos_on: dict[str, tuple[date, tuple[tuple[Condition, bool], ...]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -202,36 +232,30 @@ class PriceIndex:
             for scope in PROMO_SCOPES:
                 if getattr(c, scope):
                     self.promos[(scope, getattr(c, scope))].append(c)
+                    self._item_promos.clear()
+                    self._item_promos_on.clear()
                     break
             return
         for access in ACCESS_SEQUENCES[c.type]:
             values = tuple(getattr(c, name) for name in access)
             if all(v is not None for v in values) and not self._narrower(c, access):
-                self.by_key[(c.type, *values)].append(c)
+                key = (c.type, *values)
+                found = self.by_key.get(key)
+                if found is None:
+                    found = self.by_key[key] = []
+                    if access[-1] == "sku":
+                        records = self.by_sku.get(values[-1])
+                        if records is None:
+                            records = self.by_sku[values[-1]] = _SkuRecords()
+                        records.keep(c.type, values[0], found)
+                # kept in tie order, so the first eligible record of an access is the one chosen
+                insort(found, c, key=_tie_key)
                 return
 
     @staticmethod
     def _narrower(c: Condition, access: tuple[str, ...]) -> bool:
         # a tier × product-line record must not carry a SKU (it would be indexed by the SKU)
         return access == ("tier", "product_line") and c.sku is not None
-
-    def _accesses(
-        self, buyer: Buyer, item: Item, specials: Mapping[str, list[Condition]]
-    ) -> tuple[tuple[list[Condition] | None, ...], ...]:
-        """Per condition type in precedence order, the records found by each of its accesses."""
-        get, sku = self.by_key.get, item.sku
-        tier = buyer.tier
-        special = specials.get(sku)
-        if special:
-            special = [c._replace(price=q4(c.price)) if c.price is not None else c for c in special]
-        return (
-            (special,),
-            (get((DEALER, buyer.dealer, sku)),),
-            (get((TIER, tier, sku)), get((TIER, tier, item.product_line))) if tier else (),
-            tuple(get((REGION, region, sku)) for region in buyer.regions),
-            (get((VOLUME, sku)),),
-            (get((BASE, sku)),),
-        )
 
     def price_line(
         self,
@@ -242,34 +266,77 @@ class PriceIndex:
         specials: Mapping[str, list[Condition]] | None = None,
     ) -> QuoteLine | None:
         """The explained price of ``qty`` × ``item`` for ``buyer`` on ``day`` (None: no price)."""
-        accesses = self._accesses(buyer, item, specials or {})
-        base_found = accesses[-1][0]
-        base = _pick(base_found, qty, day) if base_found else None
-        list_price = q4(base.price) if base is not None and base.price is not None else None
+        sku, tier = item.sku, buyer.tier
+        records = self.by_sku.get(sku, _NO_RECORDS)
+        base_found = records.base
+        base = _first(base_found, qty, day) if base_found else None
+        # indexed prices are rounded to 4 decimals once, in add()
+        list_price = base.price if base is not None else None
+        special = specials.get(sku) if specials else None
+        if special:
+            special = [c._replace(price=q4(c.price)) if c.price is not None else c for c in special]
+            if len(special) > 1:
+                special.sort(key=_tie_key)
+        # per condition type in precedence order, the records found by each of its accesses
+        accesses = (
+            (special,),
+            (records.dealer.get(buyer.dealer),),
+            (records.tier.get(tier), self.by_key.get((TIER, tier, item.product_line))) if tier else (),
+            [records.region.get(region) for region in buyer.regions],
+            (records.volume,),
+            (base_found,),
+        )
         matches: list[tuple[Condition, Decimal]] = []
         for per_type in accesses:
             for found in per_type:
-                chosen = _pick(found, qty, day) if found else None
-                value = _value(chosen, list_price) if chosen is not None else None
-                if chosen is not None and value is not None:
-                    matches.append((chosen, value))
-                    break
+                if not found:
+                    continue
+                for c in found:  # in tie order: the first eligible record is the one chosen
+                    if (
+                        c.min_qty <= qty
+                        and (c.valid_from is None or c.valid_from <= day)
+                        and (c.valid_to is None or day <= c.valid_to)
+                    ):
+                        break
+                else:
+                    continue
+                value = c.price  # rounded when indexed (and specials above)
+                if value is None:
+                    if c.discount_pct is None or list_price is None:
+                        continue
+                    value = q4(list_price * (HUNDRED - c.discount_pct) / HUNDRED)
+                matches.append((c, value))
+                break
         if not matches:
             return None
         winner, unit = matches[0]
         overrode = [{"record": c.id, "type": c.type, "value": str(v)} for c, v in matches[1:]]
         region = buyer.regions[0] if winner.type == REGION and buyer.regions else None
-        steps = [_step(winner, unit, self._why(winner, qty, day, region), overrode)]
-        unit, promo_steps = self._promotions(buyer, item, qty, day, unit, steps[0])
-        steps.extend(promo_steps)
-        return QuoteLine(item.sku, qty, unit, list_price, q2(unit * qty), tuple(steps))
+        step = _step(winner, unit, self._why(winner, qty, day, region), overrode)
+        unit, promo_steps = self._promotions(buyer, item, qty, day, unit, step)
+        return QuoteLine(sku, qty, unit, list_price, q2(unit * qty), (step, *promo_steps))
 
     def _why(self, c: Condition, qty: int, day: date, region: str | None = None) -> str:
+        """Why ``c`` applies (label, dealer's region, quantity, validity); labels and texts of dates are
+        worked out once."""
         key = (c.type, c.id)
-        label = self._labels.get(key)
-        if label is None:
-            label = self._labels[key] = _label(c)
-        return _why(c, qty, day, region, label)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = _label(c)
+        if region and c.region != region:
+            text += f" (dealer's region {region})"
+        if c.min_qty > 1:
+            text += f", qty {qty} ≥ {c.min_qty}"
+        if c.valid_from is None and c.valid_to is None:
+            return text
+        dates = (c.valid_from, c.valid_to)
+        window = self._windows.get(dates)
+        if window is None:
+            window = self._windows[dates] = f"{c.valid_from or '…'}..{c.valid_to or '…'}"
+        day_text = self._day_text
+        if day_text[0] != day:
+            day_text = self._day_text = (day, str(day))
+        return f"{text}, valid {window} on {day_text[1]}"
 
     def promotions_of(self, item: Item) -> tuple[Condition, ...]:
         """Every promotion whose scope covers ``item`` (SKU, product line, category tree), by id."""
@@ -284,49 +351,62 @@ class PriceIndex:
 
     def _promotions(
         self, buyer: Buyer, item: Item, qty: int, day: date, unit: Decimal, before: dict
-    ) -> tuple[Decimal, list[dict]]:
-        candidates = self.promotions_of(item)
-        if not candidates:
-            return unit, []
-        promos = [c for c in candidates if c.min_qty <= qty and c.valid_on(day) and _promo_applies(c, buyer)]
-        if not promos:
-            return unit, []
-        single: tuple[Decimal, Condition] | None = None
-        for c in (c for c in promos if not c.stackable):
+    ) -> tuple[Decimal, tuple[dict, ...]]:
+        """The unit price after the promotions that apply, and their steps (``before``: the net price's)."""
+        on_day = self._item_promos_on.get(item.sku)
+        if on_day is None or on_day[0] != day:  # the item's promotions valid on the day, worked out once
+            valid = tuple(
+                (c, c.dealer is not None or c.tier is not None or c.region is not None)
+                for c in self.promotions_of(item)
+                if c.valid_on(day)
+            )
+            on_day = self._item_promos_on[item.sku] = (day, valid)
+        if not on_day[1]:
+            return unit, ()
+        promos: list[Condition] = []  # that apply, by id
+        stackable: list[Condition] = []
+        single, single_unit = None, unit  # the best non-stackable one
+        for c, narrowed in on_day[1]:
+            if c.min_qty > qty or (narrowed and not _promo_applies(c, buyer)):
+                continue
+            promos.append(c)
+            if c.stackable:
+                stackable.append(c)
+                continue
             result = _apply_promo(c, unit, qty)
-            if result is not None and (single is None or result < single[0]):
-                single = (result, c)
+            if result is not None and (single is None or result < single_unit):
+                single, single_unit = c, result
+        if not promos:
+            return unit, ()
         chain, chain_unit = [], unit
-        for c in sorted((c for c in promos if c.stackable), key=lambda c: (PROMO_ORDER[c.kind], c.id)):
+        if len(stackable) > 1:
+            stackable.sort(key=_stack_key)
+        for c in stackable:
             result = _apply_promo(c, chain_unit, qty)
             if result is not None:
                 chain.append((c, chain_unit, result))
                 chain_unit = result
         prev = {"record": before["record"], "type": before["type"], "value": before["value"]}
-        if single is not None and (not chain or single[0] <= chain_unit):
-            result, c = single
-            losers = [{"record": o.id, "type": PROMO, "value": "not applied"} for o in promos if o is not c]
-            why = self._why(c, qty, day) + (", the best non-stackable promotion" if len(promos) > 1 else "")
-            return result, [_step(c, result, why, [prev, *losers])]
+        if single is not None and (not chain or single_unit <= chain_unit):
+            overrode = [prev]  # the price before it, then the promotions not applied
+            for o in promos:
+                if o is not single:
+                    overrode.append({"record": o.id, "type": PROMO, "value": "not applied"})
+            why = self._why(single, qty, day)
+            if len(promos) > 1:
+                why += ", the best non-stackable promotion"
+            return single_unit, (_step(single, single_unit, why, overrode),)
         steps = []
         for c, was, result in chain:
             steps.append(
                 _step(c, result, self._why(c, qty, day) + ", stackable", [dict(prev, value=str(was))])
             )
             prev = {"record": c.id, "type": PROMO, "value": str(result)}
-        return chain_unit, steps
+        return chain_unit, tuple(steps)
 
 
 def _step(c: Condition, value: Decimal, why: str, overrode: list[dict]) -> dict:
     return {"record": c.id, "type": c.type, "value": str(value), "why": why, "overrode": overrode}
-
-
-def _value(c: Condition, list_price: Decimal | None) -> Decimal | None:
-    if c.price is not None:
-        return c.price  # quantized when indexed (and specials when looked up)
-    if c.discount_pct is not None and list_price is not None:
-        return q4(list_price * (HUNDRED - c.discount_pct) / HUNDRED)
-    return None
 
 
 def _promo_applies(c: Condition, buyer: Buyer) -> bool:
@@ -340,7 +420,7 @@ def _promo_applies(c: Condition, buyer: Buyer) -> bool:
 def _apply_promo(c: Condition, unit: Decimal, qty: int) -> Decimal | None:
     """The unit price after promotion ``c`` (None: it does not lower the price)."""
     if c.price is not None:
-        result = q4(c.price)
+        result = c.price  # rounded when indexed
     elif c.discount_pct is not None:
         result = q4(unit * (HUNDRED - c.discount_pct) / HUNDRED)
     else:
@@ -361,11 +441,14 @@ def quote_lines(
     errors: dict[str, str] = {}
     priced = []
     for i, (sku, raw_qty) in enumerate(lines):
-        try:
-            qty = parse_qty(raw_qty, f"lines/{i}/qty")
-        except ValidationFailed as error:
-            errors.update(error.errors)
-            continue
+        if type(raw_qty) is int and 0 < raw_qty <= MAX_QTY:  # the usual case (parse_qty's fast path)
+            qty = raw_qty
+        else:
+            try:
+                qty = parse_qty(raw_qty, f"lines/{i}/qty")
+            except ValidationFailed as error:
+                errors.update(error.errors)
+                continue
         item = index.items.get(sku)
         if item is None:
             errors[f"lines/{i}/sku"] = f"unknown SKU {sku}"
