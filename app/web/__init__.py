@@ -190,9 +190,15 @@ def request_actor() -> Actor | None:
 
 
 def _register_orders(appbuilder) -> None:
-    """Orders and shipments: the APIs (pages come with the portal)."""
+    """Orders and shipments (menu "订单 Orders"): pages and APIs."""
     from app.web.api.orders import OrderApi
     from app.web.api.shipments import ShipmentApi
+    from app.web.views.orders import OrderView, ShipmentView
 
+    menu = dict(category="Orders", category_label=_l("Orders"), category_icon="fa-shopping-cart")
+    appbuilder.add_view_no_menu(OrderView)
+    appbuilder.add_view_no_menu(ShipmentView)
+    appbuilder.add_link("Order list", href="/orders/", label=_l("Orders"), icon="fa-list", **menu)
+    appbuilder.add_link("New order", href="/orders/new", label=_l("New order"), icon="fa-cart-plus", **menu)
     appbuilder.add_api(OrderApi)
     appbuilder.add_api(ShipmentApi)
