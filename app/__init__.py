@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         order_flow,  # noqa: F401  (service tasks of the order approval flow)
         price_review,  # noqa: F401  (service tasks of the price-exception review flow)
         sqlite_pragmas,
+        webhooks,
     )
     from app.adapters.roles_file import load_roles
     from app.cli import dms_group
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.extensions["dms_roles"] = load_roles(app.config["DMS_ROLES_FILE"])
     audit.install()
+    webhooks.install()  # order and shipment events queue webhook deliveries
     with app.app_context():
         sqlite_pragmas.install(db.engine)
     set_resolver(request_actor)

@@ -149,4 +149,16 @@ def load_config() -> dict:
         "DMS_IMPORT_MAX_ROWS": int(os.environ.get("DMS_IMPORT_MAX_ROWS", "100000")),
         "DMS_IMPORT_INLINE_ROWS": int(os.environ.get("DMS_IMPORT_INLINE_ROWS", "2000")),
         "DMS_IMPORT_STALE_SECONDS": int(os.environ.get("DMS_IMPORT_STALE_SECONDS", "900")),
+        # Webhooks, e-mail and order alerts (docs/orders.md "Webhooks, e-mail and alerts"): webhook
+        # URLs may reach loopback/private addresses; SMTP (off without a host); the address links in
+        # e-mails start with; hours after which a submitted order not yet decided is an alert
+        "DMS_WEBHOOK_ALLOW_PRIVATE": _flag("DMS_WEBHOOK_ALLOW_PRIVATE", False),
+        "DMS_SMTP_HOST": os.environ.get("DMS_SMTP_HOST", "").strip(),
+        "DMS_SMTP_PORT": int(os.environ.get("DMS_SMTP_PORT", "25")),
+        "DMS_SMTP_USER": os.environ.get("DMS_SMTP_USER", ""),
+        "DMS_SMTP_PASSWORD": os.environ.get("DMS_SMTP_PASSWORD", ""),
+        "DMS_SMTP_FROM": os.environ.get("DMS_SMTP_FROM", ""),
+        "DMS_SMTP_STARTTLS": _flag("DMS_SMTP_STARTTLS", False),
+        "DMS_PUBLIC_URL": os.environ.get("DMS_PUBLIC_URL", "").strip(),
+        "DMS_ORDER_REVIEW_HOURS": int(os.environ.get("DMS_ORDER_REVIEW_HOURS", "24")),
     }

@@ -17,6 +17,7 @@ from flask import Flask
 from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
 from app.jobs.engine import drain_outbox, fire_timers
+from app.jobs.notifications import deliver_webhooks
 from app.jobs.replenishment import replenishment
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ JOBS: list[tuple[str, object, object]] = [
     ),
     ("alerts.qualifications", qualification_alerts, {"trigger": "cron", "hour": 17}),  # 01:00 Beijing
     ("inventory.replenishment", replenishment, {"trigger": "cron", "hour": 18}),  # 02:00 Beijing
+    (
+        "webhooks.deliver",
+        deliver_webhooks,
+        lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
+    ),
 ]
 
 

@@ -105,6 +105,7 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     _register_price_monitoring(appbuilder)
     _register_orders(appbuilder)
+    _register_webhooks_and_alerts(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -202,3 +203,10 @@ def _register_orders(appbuilder) -> None:
     appbuilder.add_link("New order", href="/orders/new", label=_l("New order"), icon="fa-cart-plus", **menu)
     appbuilder.add_api(OrderApi)
     appbuilder.add_api(ShipmentApi)
+
+
+def _register_webhooks_and_alerts(appbuilder) -> None:
+    """Outgoing webhook subscriptions and their delivery log (administrators)."""
+    from app.web.api.webhooks import WebhookApi
+
+    appbuilder.add_api(WebhookApi)
