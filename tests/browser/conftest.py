@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(os.environ.get("DMS_SCREENSHOT_DIR", "/tmp/dms-browser-screenshots"))  # noqa: S108
 TIMEOUT_MS = 15_000
+TRACKING_SECRET = "browser-tracking-secret"
 
 
 def _free_port() -> int:
@@ -69,6 +70,7 @@ def server(tmp_path_factory) -> str:
         DMS_DEMO_PASSWORD=PASSWORD,
         DMS_LOGIN_RATE_LIMIT="1000 per minute",  # the journeys log in many times
         DMS_FORMS_DIR=str(ROOT / "tests" / "data" / "forms"),  # test forms (e.g. order lines)
+        DMS_TRACKING_SECRETS=f"SF={TRACKING_SECRET}",  # the carrier that pushes tracking events
     )
     init = subprocess.run(
         [sys.executable, "run.py", "init", "--demo"],
