@@ -1,5 +1,5 @@
 """Jobs that carry business events and notifications out of the system after the commit:
-webhook deliveries (``webhooks.deliver``)."""
+webhook deliveries (``webhooks.deliver``) and e-mail of notifications (``mail.notifications``)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,22 @@ def deliver_webhooks(app: Flask):
         log.info("webhooks: %s", result)
     return result
 
+
+def mail_notifications(app: Flask):
+    """E-mail new notifications to their recipients; nothing when SMTP is not configured."""
+    from app.adapters.mailer import send_pending, settings_from
+    from app.extensions import db
+
+    settings = settings_from(app.config)
+    if settings is None:
+        return None
+    result = send_pending(
+        db.session,
+        settings,
+        app.extensions["dms_roles"],
+        app.config["BABEL_DEFAULT_LOCALE"],
+        app.config.get("DMS_PUBLIC_URL") or None,
+    )
+    if result.notifications or result.error:
+        log.info("mail: %s", result)
+    return result

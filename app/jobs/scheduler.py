@@ -17,7 +17,7 @@ from flask import Flask
 from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
 from app.jobs.engine import drain_outbox, fire_timers
-from app.jobs.notifications import deliver_webhooks
+from app.jobs.notifications import deliver_webhooks, mail_notifications
 from app.jobs.replenishment import replenishment
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ JOBS: list[tuple[str, object, object]] = [
     (
         "webhooks.deliver",
         deliver_webhooks,
+        lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
+    ),
+    (
+        "mail.notifications",
+        mail_notifications,
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
 ]

@@ -14,7 +14,10 @@ from app.models.base import UTCDateTime, utcnow
 
 class Notification(Model):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_mail_due", "mailed_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(Integer)  # one user, or …
@@ -28,3 +31,4 @@ class Notification(Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)  # one alert per fact
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # e-mailed (or nobody to mail)
