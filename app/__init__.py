@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (register every table on the metadata)
     from app.adapters import (
         audit,
+        credit_increases,  # noqa: F401  (service tasks of the temporary credit increase flow)
         onboarding,  # noqa: F401  (service tasks of the onboarding flow)
         order_flow,  # noqa: F401  (service tasks of the order approval flow)
         price_review,  # noqa: F401  (service tasks of the price-exception review flow)

@@ -67,6 +67,14 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first is the default); ConfigError naming them otherwise."""
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def _bytes(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -129,6 +137,8 @@ def load_config() -> dict:
         "DMS_TRACKING_SECRETS": os.environ.get("DMS_TRACKING_SECRETS", ""),
         # a confirmed order's delivery is promised this many days later (the not-shipped alert)
         "DMS_PROMISE_DAYS": int(os.environ.get("DMS_PROMISE_DAYS", "3")),
+        # receivables (docs/orders.md): one invoice per shipment, or per order on confirmation
+        "DMS_INVOICE_PER": _choice("DMS_INVOICE_PER", ("shipment", "order")),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
         # Qualification alerts (docs/dealers.md): warn this many days before a licence expires;
         # suspend an active dealer whose required licence expired

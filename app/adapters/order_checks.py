@@ -21,12 +21,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.adapters import diversion
+from app.adapters import diversion, receivables
 from app.adapters.price_check import PriceCheck, check_lines
 from app.domain import orders as od
+from app.domain import receivables as rd
 from app.domain.regions import is_within
 from app.engine import decisions
 from app.models import (
@@ -121,21 +122,27 @@ def stock_check(session: Session, order: SalesOrder, tier: str | None) -> tuple[
 
 
 def exposure(
-    session: Session, dealer: Dealer, this_order: Decimal, exclude_id: int | None = None
+    session: Session,
+    dealer: Dealer,
+    this_order: Decimal,
+    exclude_id: int | None = None,
+    on: date | None = None,
 ) -> od.Credit:
-    """The dealer's credit position with ``this_order`` added. Orders count from confirmation
-    until paid; unpaid invoices come with receivables (until then every confirmed order counts)."""
-    query = select(func.coalesce(func.sum(SalesOrder.amount), 0)).where(
-        SalesOrder.dealer_id == dealer.id, SalesOrder.status.in_(EXPOSED)
-    )
-    if exclude_id is not None:
-        query = query.where(SalesOrder.id != exclude_id)
-    open_orders = Decimal(session.scalar(query) or 0)
+    """The dealer's credit position on ``on`` (today) with ``this_order`` added: unpaid invoices
+    (open and partially paid: amount − paid), orders from confirmation to receipt less what is
+    invoiced of each (never below 0), against the credit limit plus the approved temporary
+    increases in force; overdue days of the oldest unpaid invoice past due."""
+    on = on or date.today()
+    unpaid, oldest_due = receivables.unpaid_invoices(session, dealer.id)
+    open_orders = receivables.uninvoiced_orders(session, dealer.id, EXPOSED, exclude_id)
+    increase = receivables.increases_in_force(session, dealer.id, on)
     return od.Credit(
-        limit=od.money(Decimal(dealer.credit_limit or 0)),
-        unpaid_invoices=Decimal("0.00"),
+        limit=od.money(Decimal(dealer.credit_limit or 0) + increase),
+        unpaid_invoices=od.money(unpaid),
         open_orders=od.money(open_orders),
         this_order=od.money(this_order),
+        overdue_days=rd.overdue_days(oldest_due, on),
+        temporary_increase=od.money(increase),
     )
 
 

@@ -269,7 +269,8 @@ class Credit:
     unpaid_invoices: Decimal
     open_orders: Decimal
     this_order: Decimal
-    overdue_days: int = 0
+    overdue_days: int = 0  # the oldest unpaid invoice's days past due
+    temporary_increase: Decimal = Decimal("0.00")  # approved increases in force, part of ``limit``
 
     @property
     def exposure(self) -> Decimal:

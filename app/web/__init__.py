@@ -105,6 +105,7 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     _register_price_monitoring(appbuilder)
     _register_orders(appbuilder)
+    _register_receivables(appbuilder)
     _register_webhooks_and_alerts(appbuilder)
 
 
@@ -210,3 +211,12 @@ def _register_webhooks_and_alerts(appbuilder) -> None:
     from app.web.api.webhooks import WebhookApi
 
     appbuilder.add_api(WebhookApi)
+
+
+def _register_receivables(appbuilder) -> None:
+    """Receivables: payments (with Excel import), invoices, statements, temporary credit increases."""
+    from app.web.api.receivables import InvoiceApi, PaymentApi
+    from app.web.api.statements import CreditIncreaseApi, StatementApi
+
+    for api in (PaymentApi, InvoiceApi, StatementApi, CreditIncreaseApi):
+        appbuilder.add_api(api)

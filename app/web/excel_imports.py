@@ -22,7 +22,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from app.adapters.excel import dealers, price_records, products, stock_rules
+from app.adapters.excel import dealers, payments, price_records, products, stock_rules
 from app.adapters.excel.jobs import XLSX, fail_if_stale, job_json, run_job
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import MODES, Handler, ImportOptions
@@ -74,6 +74,13 @@ KINDS = {
         price_records.export_rows,
         price_records.template_lists,
         "price-records",
+    ),
+    "payment": ExcelKind(
+        payments.PAYMENT_SHEET,
+        payments.PaymentImport,
+        payments.export_rows,
+        payments.template_lists,
+        "payments",
     ),
 }
 BYTES_PER_ROW = 100  # a generous compressed size of one row, when a file does not say how many it has
