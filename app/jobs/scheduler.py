@@ -18,6 +18,7 @@ from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
 from app.jobs.engine import drain_outbox, fire_timers
 from app.jobs.notifications import deliver_webhooks, mail_notifications
+from app.jobs.order_alerts import order_alerts
 from app.jobs.replenishment import replenishment
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ JOBS: list[tuple[str, object, object]] = [
         mail_notifications,
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
+    ("orders.alerts", order_alerts, {"trigger": "interval", "hours": 1}),
 ]
 
 

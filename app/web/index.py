@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.adapters.scope_sql import scope_clause
 from app.extensions import db
 from app.models import Dealer, Region
+from app.web.api.alerts import ALERT_TITLES, alert_counts
 from app.web.i18n import role_label
 from app.web.scope import current_scope
 from app.web.views.notifications import unread_for_current_user
@@ -55,6 +56,9 @@ class DmsIndexView(IndexView):
                 "href": url_for("NotificationView.index"),
             },
         ]
+        if self.appbuilder.sm.has_access("can_read", "Order"):
+            counts = alert_counts(scope)  # order alerts: a card for each kind that has some
+            cards += [{"title": ALERT_TITLES[k], "value": n, "href": None} for k, n in counts.items() if n]
         return self.render_template(
             self.index_template,
             roles=[role_label(r.name) for r in current_user.roles],

@@ -1,5 +1,5 @@
 """A small world to order in (tests of webhooks, e-mail and order alerts): the test world plus
-two products with stock at the East warehouse and a published price policy."""
+two products with stock at the East and South warehouses and a published price policy."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ CATALOGUE = {
     "warehouses": [
         {"code": "WH-HQ", "name": "总仓", "kind": "hq", "region": "SH"},
         {"code": "WH-EAST", "name": "华东仓", "kind": "regional", "parent": "WH-HQ", "region": "EAST"},
+        {"code": "WH-SOUTH", "name": "华南仓", "kind": "regional", "parent": "WH-HQ", "region": "SOUTH"},
     ],
     "stock": [
         {"external_id": "r1", "warehouse": "WH-EAST", "sku": "W-550", "qty": 5000, "batch": "B1"},
         {"external_id": "r2", "warehouse": "WH-EAST", "sku": "T-500", "qty": 5, "batch": "B2"},
+        {"external_id": "r3", "warehouse": "WH-SOUTH", "sku": "W-550", "qty": 5, "batch": "B3"},
     ],
 }
 PRICES = [("W-550", "30.00"), ("T-500", "45.00")]
