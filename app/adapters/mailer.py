@@ -33,6 +33,8 @@ from app.models.base import utcnow
 log = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(hours=24)
+# refusals of one message (an address, its characters), unlike a server that cannot be reached
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError, UnicodeError)
 BATCH = 100
 TIMEOUT = 10
 
@@ -121,9 +123,9 @@ def compose(
         lines += ["", texts["open"].format(url=url)]
     lines += ["", "--", texts["footer"]]
     message = EmailMessage()
-    message["Subject"] = f"[DMS] {note.title}"
+    message["Subject"] = "[DMS] " + " ".join(note.title.split())
     message["From"] = sender
-    message["To"] = formataddr((to.name, to.email))
+    message["To"] = formataddr((" ".join(to.name.split()), to.email))
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content("\n".join(lines))
@@ -170,11 +172,14 @@ def send_pending(
     finder = RecipientFinder(session, roles)
     work = []
     for note in _due(session, now):
-        recipients = finder.recipients(note)
-        messages = [
-            compose(note, r, settings.sender, language(r.locale, default_locale), public_url)
-            for r in recipients
-        ]
+        messages = []
+        for recipient in finder.recipients(note):
+            try:
+                lang = language(recipient.locale, default_locale)
+                messages.append(compose(note, recipient, settings.sender, lang, public_url))
+            except ValueError as error:  # an address the message cannot carry (UnicodeError too)
+                log.warning("mail to user %s skipped: %s", recipient.user_id, error)
+                result.refused += 1
         work.append((note.id, messages))
     session.commit()  # nothing stays open while the mail server answers
     if not work:
@@ -188,8 +193,13 @@ def send_pending(
                 try:
                     smtp.send_message(message)
                     result.messages += 1
-                except smtplib.SMTPRecipientsRefused as refused:
-                    log.warning("mail to %s refused: %s", message["To"], refused.recipients)
+                except REFUSED as refused:  # this message only: the others still go
+                    log.warning("mail to %s refused: %s", message["To"], refused)
+                    result.refused += 1
+                except smtplib.SMTPDataError as refused:
+                    if refused.smtp_code < 500:
+                        raise  # a temporary refusal: try again next run
+                    log.warning("mail to %s refused: %s", message["To"], refused)
                     result.refused += 1
             note = session.get(Notification, note_id)
             if note is not None:

@@ -70,6 +70,8 @@ def check_url(value: object, allow_private: bool) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed("url is required", {"url": "required"})
     url = value.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise ValidationFailed("url must not contain spaces or control characters", {"url": "spaces inside"})
     if len(url) > MAX_URL:
         raise ValidationFailed(f"url is longer than {MAX_URL} characters", {"url": "too long"})
     try:

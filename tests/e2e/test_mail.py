@@ -256,3 +256,27 @@ def user_id(app, username: str) -> int:
 
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_an_address_the_server_refuses_does_not_hold_up_the_others(app, smtp):
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "dealer_gd1"))
+        user.email = "经销商@dealer.example"  # the test server offers no SMTPUTF8
+        db.session.commit()
+    try:
+        notify(app, title="全体经销商 To every dealer user", role="Dealer")
+        result = run_mail_job(app)
+        assert result.error is None and result.notifications == 1 and result.refused == 1
+        assert [m["Subject"] for m in smtp[0].to("sh1@dealer.example")] == [
+            "[DMS] 全体经销商 To every dealer user"
+        ]
+        assert run_mail_job(app).notifications == 0  # handled: not tried again
+    finally:
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == "dealer_gd1"))
+            user.email = ADDRESSES["dealer_gd1"][0]
+            db.session.commit()

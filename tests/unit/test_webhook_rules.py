@@ -46,6 +46,8 @@ def test_events_must_be_known_names_or_family_patterns():
         "http://a.example:0/",
         "http://a.example:99999/",
         "http://[::1/",
+        "http://a.example/x y",
+        "http://a.example/\r\nX-Injected: 1",
         "http://" + "a" * 500 + ".example/",
     ],
 )
