@@ -207,12 +207,10 @@ def _register_orders(appbuilder) -> None:
 
 
 def _register_webhooks_and_alerts(appbuilder) -> None:
-    """Outgoing webhook subscriptions and their delivery log (administrators); order alerts."""
-    from app.web.api.alerts import AlertApi
+    """Outgoing webhook subscriptions and their delivery log (administrators)."""
     from app.web.api.webhooks import WebhookApi
 
     appbuilder.add_api(WebhookApi)
-    appbuilder.add_api(AlertApi)
 
 
 def _register_receivables(appbuilder) -> None:
