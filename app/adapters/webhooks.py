@@ -60,10 +60,10 @@ def queue_deliveries(session: Session, event: str, payload: dict[str, Any]) -> N
 
 
 def _secret(value: object) -> str:
-    if not isinstance(value, str) or not MIN_SECRET <= len(value) <= MAX_SECRET:
+    if not isinstance(value, str) or not MIN_SECRET <= len(value) <= MAX_SECRET or wh.has_control(value):
         raise ValidationFailed(
-            f"secret must be {MIN_SECRET} to {MAX_SECRET} characters",
-            {"secret": f"{MIN_SECRET} to {MAX_SECRET} characters"},
+            f"secret must be {MIN_SECRET} to {MAX_SECRET} characters without control characters",
+            {"secret": f"{MIN_SECRET} to {MAX_SECRET} printable characters"},
         )
     return value
 

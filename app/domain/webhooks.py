@@ -70,7 +70,7 @@ def check_url(value: object, allow_private: bool) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed("url is required", {"url": "required"})
     url = value.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if has_control(url) or any(ch.isspace() for ch in url):
         raise ValidationFailed("url must not contain spaces or control characters", {"url": "spaces inside"})
     if len(url) > MAX_URL:
         raise ValidationFailed(f"url is longer than {MAX_URL} characters", {"url": "too long"})
@@ -127,10 +127,17 @@ def retry_delay(attempts: int) -> timedelta | None:
     return RETRY_DELAYS[attempts - 1]
 
 
+def has_control(text: str) -> bool:
+    """Any control character (NUL, line breaks …)?"""
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+
+
 def check_name(value: object) -> str:
-    """A subscription's name: 1–100 characters."""
+    """A subscription's name: 1–100 characters, no control characters."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed("name is required", {"name": "required"})
+    if has_control(value):
+        raise ValidationFailed("name must not contain control characters", {"name": "control characters"})
     if len(value.strip()) > MAX_NAME:
         raise ValidationFailed(f"name is longer than {MAX_NAME} characters", {"name": "too long"})
     return value.strip()

@@ -215,6 +215,8 @@ def test_unreachable_receiver_is_retried(client, tokens, app):
         ({"name": ""}, "name"),
         ({"name": "x" * 101}, "name"),
         ({"secret": "short"}, "secret"),
+        ({"secret": "long enough but \x00 inside"}, "secret"),
+        ({"name": "nul \x00 inside"}, "name"),
         ({"active": "yes"}, "active"),
         ({"colour": "blue"}, "colour"),
     ],
