@@ -27,13 +27,15 @@ from app.models import Dealer, DealerAuthorization, Product, ProductLine, Region
 VOLUME_FACTOR = Decimal(3)
 HISTORY_DAYS = 180
 
-# (session, dealer, sku, on) -> the quantities of the dealer's earlier order lines of that SKU.
-HistoryProvider = Callable[[Session, Dealer, str, date], Sequence[Decimal]]
+# (session, dealer, skus, on) -> per SKU the quantities of the dealer's earlier order lines of it.
+HistoryProvider = Callable[[Session, Dealer, Sequence[str], date], dict[str, Sequence[Decimal]]]
 
 
-def no_history(session: Session, dealer: Dealer, sku: str, on: date) -> Sequence[Decimal]:
+def no_history(
+    session: Session, dealer: Dealer, skus: Sequence[str], on: date
+) -> dict[str, Sequence[Decimal]]:
     """The default provider: no orders exist yet."""
-    return ()
+    return {}
 
 
 _provider: HistoryProvider = no_history
@@ -46,9 +48,16 @@ def set_history_provider(provider: HistoryProvider | None) -> None:
     _provider = provider or no_history
 
 
-def order_history(session: Session, dealer: Dealer, sku: str, on: date) -> Sequence[Decimal]:
-    """Quantities of the dealer's earlier order lines of ``sku`` (from the plugged-in provider)."""
-    return _provider(session, dealer, sku, on)
+def history_provider() -> HistoryProvider:
+    """The provider in use (to put it back after replacing it, e.g. in a test)."""
+    return _provider
+
+
+def order_history(
+    session: Session, dealer: Dealer, skus: Sequence[str], on: date
+) -> dict[str, Sequence[Decimal]]:
+    """Per SKU the quantities of the dealer's earlier order lines (from the plugged-in provider)."""
+    return _provider(session, dealer, list(skus), on) if skus else {}
 
 
 def _authorizations(session: Session, dealer: Dealer) -> list[pm.Authorization]:
@@ -88,8 +97,12 @@ def diversion_flags(
     )
     pairs = [(sku, line_of.get(sku)) for sku in skus]
     flags = pm.region_flags(pairs, path, _authorizations(session, dealer), on)
+    promoted = [str(line["sku"]) for line in lines if line.get("promotion")]  # the volume signal's lines
+    histories = order_history(session, dealer, promoted, on)
     for line in lines:
-        history = order_history(session, dealer, str(line["sku"]), on)
+        if not line.get("promotion"):
+            continue
+        history = histories.get(str(line["sku"]), ())
         flag = pm.volume_flag(
             str(line["sku"]), Decimal(str(line["qty"])), history, bool(line.get("promotion")), VOLUME_FACTOR
         )

@@ -110,7 +110,9 @@ def stock_check(session: Session, order: SalesOrder, tier: str | None) -> tuple[
             pct = (Decimal(has) * 100 / Decimal(line.qty)).quantize(Decimal("0.01"))
             product_line = line.product.product_line.code if line.product.product_line is not None else None
             action = _shortage_action(xml, tier, product_line, pct)
-        line.shortage = None if action in ("ok", "refuse") else action
+        shortage = None if action in ("ok", "refuse") else action
+        if line.shortage != shortage:  # an unchanged line stays clean (no update, no audit row)
+            line.shortage = shortage
         item = od.StockLine(line.product.code, int(line.qty), has, action)
         checked.append(item)
         figures.append(
@@ -189,13 +191,20 @@ def run_checks(session: Session, order: SalesOrder, on: date | None = None) -> C
     """Run every check on ``order`` (its lines and warehouse set), store them under the order's
     current ``review_round`` and set the outcomes on the order. No commit."""
     on = on or date.today()
+    with session.no_autoflush:  # the checks read; what they write is flushed once, at the end
+        return _run_checks(session, order, on)
+
+
+def _run_checks(session: Session, order: SalesOrder, on: date) -> Checks:
     tier = order.dealer.tier.code if order.dealer.tier is not None else None
     stock, stock_figures = stock_check(session, order, tier)
+    policy = {line.product_id: line.policy_price for line in order.lines}  # the quote of this order
     price = check_lines(
         session,
         order.dealer,
         [{"sku": line.product.code, "qty": line.qty, "unit_price": line.unit_price} for line in order.lines],
         on,
+        policy_price=lambda _s, _d, product, _q, _on: policy.get(product.id),
     )
     credit = exposure(session, order.dealer, Decimal(order.amount), exclude_id=order.id)
     flagged, diversion_figures = diversion_check(session, order, on)
@@ -234,22 +243,25 @@ def flow_checks(order: SalesOrder) -> dict[str, Any]:
     }
 
 
-def order_history(session: Session, dealer: Dealer, sku: str, on: date) -> list[Decimal]:
-    """Quantities of the dealer's confirmed order lines of ``sku`` in the last 180 days (the
-    diversion signal's usual quantity)."""
+def order_history(session: Session, dealer: Dealer, skus: list[str], on: date) -> dict[str, list[Decimal]]:
+    """Per SKU the quantities of the dealer's confirmed order lines in the last 180 days (the
+    diversion signal's usual quantity), in one query."""
     since = datetime.combine(on - timedelta(days=diversion.HISTORY_DAYS), time.min, tzinfo=UTC)
-    rows = session.scalars(
-        select(OrderLine.qty)
+    rows = session.execute(
+        select(Product.code, OrderLine.qty)
         .join(SalesOrder, OrderLine.order_id == SalesOrder.id)
         .join(Product, OrderLine.product_id == Product.id)
         .where(
             SalesOrder.dealer_id == dealer.id,
             SalesOrder.status.in_(EXPOSED),
             SalesOrder.confirmed_at >= since,
-            Product.code == sku,
+            Product.code.in_(skus),
         )
     ).all()
-    return [Decimal(q) for q in rows]
+    found: dict[str, list[Decimal]] = {}
+    for code, qty in rows:
+        found.setdefault(code, []).append(Decimal(qty))
+    return found
 
 
 diversion.set_history_provider(order_history)

@@ -150,10 +150,20 @@ def check_lines(
         raise ValidationFailed("between 1 and 500 lines", {"lines": f"between 1 and {MAX_LINES} lines"})
     tier = found.tier.code if found.tier is not None else None
     xml = table_xml(session)
+    skus = {str(line.get("sku") or "") for line in lines if isinstance(line, dict)}
+    products = {p.code: p for p in session.scalars(select(Product).where(Product.code.in_(skus)))}
+    verdicts: dict[tuple, dict[str, Any]] = {}  # the table's answer per (tier, line, deviation)
+
+    def verdict(inputs: dict[str, Any]) -> dict[str, Any]:
+        key = (inputs["tier"], inputs["product_line"], inputs["deviation"])
+        if key not in verdicts:
+            verdicts[key] = evaluate(xml, inputs)
+        return verdicts[key]
+
     checked = []
     for index, line in enumerate(lines):
         sku = str(line.get("sku") or "")
-        product = session.scalar(select(Product).where(Product.code == sku))
+        product = products.get(sku)
         if product is None:
             raise ValidationFailed(f"unknown SKU {sku!r}", {f"lines/{index}/sku": "unknown SKU"})
         qty = _decimal(line.get("qty"), f"lines/{index}/qty")
@@ -162,7 +172,7 @@ def check_lines(
             raise ValidationFailed("quantity must be above 0", {f"lines/{index}/qty": "must be above 0"})
         if price < 0:
             raise ValidationFailed("price must not be negative", {f"lines/{index}/unit_price": "negative"})
-        checked.append(_check_line(session, found, product, qty, price, on, tier, xml, price_of))
+        checked.append(_check_line(session, found, product, qty, price, on, tier, verdict, price_of))
     levels = [line.level for line in checked]
     level = pm.deepest(levels)
     return PriceCheck(
@@ -176,7 +186,7 @@ def check_lines(
     )
 
 
-def _check_line(session, dealer, product, qty, price, on, tier, xml, price_of) -> CheckedLine:
+def _check_line(session, dealer, product, qty, price, on, tier, verdict, price_of) -> CheckedLine:
     line_code = product.product_line.code if product.product_line is not None else None
     policy = price_of(session, dealer, product, qty, on)
     if policy is None:
@@ -185,7 +195,7 @@ def _check_line(session, dealer, product, qty, price, on, tier, xml, price_of) -
         )
     policy = Decimal(policy)
     deviation = pm.deviation_pct(price, policy)
-    result = evaluate(xml, {"tier": tier, "product_line": line_code, "deviation": deviation})
+    result = verdict({"tier": tier, "product_line": line_code, "deviation": deviation})
     if not result:
         raise ValidationFailed(f"{product.code}: the tolerance table has no rule for {deviation} %")
     level = pm.level_of(str(result.get("review_level") or "none"), bool(result.get("countersign")))

@@ -17,21 +17,47 @@ from types import SimpleNamespace
 from typing import Any
 
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import ROOT
 from app.engine.decision_cases import decision_table
-from app.engine.definitions import latest_version
 from app.engine.script_engine import SCRIPT_ENGINE
 from app.engine.xml_safety import parse_xml
+from app.models import ProcessDefinition, ProcessVersion
 
 
 def table_xml(session: Session, process_key: str, filename: str) -> bytes:
-    """The table ``filename`` of the newest deployed ``process_key``, else ``rules/<filename>``."""
-    version = latest_version(session, process_key)
-    if version is not None and filename in (version.files or {}):
-        return version.files[filename].encode("utf-8")
+    """The table ``filename`` of the newest deployed ``process_key``, else ``rules/<filename>``.
+    One small query per call: versions are immutable, so a version's table is read once."""
+    found = session.execute(
+        select(ProcessVersion.id, ProcessVersion.content_hash)
+        .join(ProcessDefinition)
+        .where(ProcessDefinition.key == process_key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return _shipped(filename)
+    return _of_version(session, found.id, found.content_hash, filename) or _shipped(filename)
+
+
+def _shipped(filename: str) -> bytes:
     return (ROOT / "rules" / filename).read_bytes()
+
+
+_version_tables: dict[tuple[str, str], bytes | None] = {}  # by content hash: any database
+
+
+def _of_version(session: Session, version_id: int, content_hash: str, filename: str) -> bytes | None:
+    key = (content_hash, filename)
+    if key not in _version_tables:
+        files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version_id)) or {}
+        text = files.get(filename)
+        if len(_version_tables) > 256:
+            _version_tables.clear()
+        _version_tables[key] = text.encode("utf-8") if text is not None else None
+    return _version_tables[key]
 
 
 @functools.lru_cache(maxsize=32)

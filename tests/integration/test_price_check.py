@@ -50,9 +50,10 @@ def world(app):
 @pytest.fixture
 def ctx(world):
     with world.app_context():
+        previous = diversion.history_provider()
         yield world
         db.session.rollback()
-        diversion.set_history_provider(None)
+        diversion.set_history_provider(previous)
 
 
 def test_lines_get_policy_price_deviation_and_the_deepest_level(ctx):
@@ -123,7 +124,7 @@ def test_diversion_volume_at_promotion_prices_uses_the_plugged_in_history(ctx):
     dealer = db.session.query(Dealer).filter_by(code="D-SH-1").one()
     big = [{"sku": "BEV-1", "qty": 400, "promotion": True}]
     assert diversion.diversion_flags(db.session, dealer, "SH", big) == []  # no orders yet: no history
-    diversion.set_history_provider(lambda session, d, sku, on: [Decimal(50), Decimal(70)])
+    diversion.set_history_provider(lambda session, d, skus, on: {s: [Decimal(50), Decimal(70)] for s in skus})
     flags = diversion.diversion_flags(db.session, dealer, "SH", big)
     assert [(f.kind, f.sku) for f in flags] == [("volume", "BEV-1")]
     assert diversion.diversion_flags(db.session, dealer, "SH", [{"sku": "BEV-1", "qty": 400}]) == []
