@@ -207,16 +207,30 @@ def _register_orders(appbuilder) -> None:
 
 
 def _register_webhooks_and_alerts(appbuilder) -> None:
-    """Outgoing webhook subscriptions and their delivery log (administrators)."""
+    """Outgoing webhook subscriptions and their delivery log (administrators); order alerts."""
+    from app.web.api.alerts import AlertApi
     from app.web.api.webhooks import WebhookApi
 
     appbuilder.add_api(WebhookApi)
+    appbuilder.add_api(AlertApi)
 
 
 def _register_receivables(appbuilder) -> None:
-    """Receivables: payments (with Excel import), invoices, statements, temporary credit increases."""
+    """Receivables (menu "应收 Receivables"): statement, invoices, payments (with Excel import),
+    temporary credit increases; their APIs."""
     from app.web.api.receivables import InvoiceApi, PaymentApi
     from app.web.api.statements import CreditIncreaseApi, StatementApi
+    from app.web.views.receivables import CreditIncreaseView, PaymentExcelView, ReceivableView
 
+    menu = dict(category="Receivables", category_label=_l("Receivables"), category_icon="fa-money-bill")
+    for view in (ReceivableView, PaymentExcelView, CreditIncreaseView):
+        appbuilder.add_view_no_menu(view)
+    for name, href, label, icon in (
+        ("Statement", "/receivables/statement", _l("Statement"), "fa-file-invoice"),
+        ("Invoices", "/receivables/invoices", _l("Invoices"), "fa-file-invoice-dollar"),
+        ("Payments", "/receivables/payments", _l("Payments"), "fa-hand-holding-usd"),
+        ("Credit increases", "/receivables/credit_increases/", _l("Credit increases"), "fa-arrow-up"),
+    ):
+        appbuilder.add_link(name, href=href, label=label, icon=icon, **menu)
     for api in (PaymentApi, InvoiceApi, StatementApi, CreditIncreaseApi):
         appbuilder.add_api(api)
