@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.adapters import dealer_figures, order_checks, orders, price_review
+from app.adapters import dealer_figures, order_checks, orders, price_review, receivables
 from app.adapters.notifications import notify
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
@@ -139,6 +139,7 @@ def approve(business_key: str, route: str | None = None) -> dict[str, Any]:
     orders.move(order, "approve", actor, route=order.route)
     order.promised_on = date.today() + timedelta(days=int(current_app.config.get("DMS_PROMISE_DAYS", 3)))
     reserved = _reserve(session, order, actor)
+    receivables.raise_invoices_for(session, order=order)  # per order, if so set
     _tell_dealer(session, order, "approved")
     return {"status": order.status, "reserved": reserved}
 

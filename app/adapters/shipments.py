@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.adapters import logistics, order_events, orders
+from app.adapters import logistics, order_events, orders, receivables
 from app.adapters.scope_sql import dealer_clause
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
@@ -24,15 +24,6 @@ from app.models.base import utcnow
 
 SHIPPABLE = ("confirmed", "partially_shipped")
 RECEIVABLE = ("shipped", "in_transit", "delivered")
-
-# Called with (session, shipment) after a shipment is written (receivables raise invoices here).
-_after_ship: list = []
-
-
-def on_shipped(hook) -> None:
-    if hook not in _after_ship:
-        _after_ship.append(hook)
-
 
 def _payload(shipment: Shipment) -> dict[str, Any]:
     return {
@@ -160,9 +151,8 @@ def create_shipment(session: Session, order_id: int, raw: Any, caller: runtime.C
         **({"dropped": cut} if cut else {}),
     )
     session.flush()
+    receivables.raise_invoices_for(session, shipment=shipment)  # per shipment, if so set
     order_events.emit(session, "shipment.created", _payload(shipment))
-    for hook in _after_ship:
-        hook(session, shipment)
     session.commit()
     return shipment
 
