@@ -22,7 +22,6 @@ from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import NotFound
 from app.domain.scope import DataScope
-from app.domain.uscc import normalise_code
 from app.engine import runtime
 from app.engine.registry import service_task
 from app.extensions import db
@@ -99,7 +98,7 @@ def visible(scope: DataScope, dealer: str | None = None):
     """Increases of the dealers in ``scope`` (of one dealer, by code), newest first."""
     dealers = select(Dealer.id).where(dealer_clause(scope))
     if dealer:
-        dealers = dealers.where(Dealer.code == normalise_code(dealer))
+        dealers = dealers.where(Dealer.code == (rd.clean_code(dealer) or ""))
     return (
         select(CreditIncrease).where(CreditIncrease.dealer_id.in_(dealers)).order_by(CreditIncrease.id.desc())
     )

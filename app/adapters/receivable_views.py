@@ -16,7 +16,6 @@ from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import NotFound, ValidationFailed
 from app.domain.scope import DataScope
-from app.domain.uscc import normalise_code
 from app.models import Dealer, Invoice, Payment, PaymentAllocation, SalesOrder, Shipment
 
 MAX_PAGE_SIZE = 200
@@ -60,9 +59,11 @@ def parse_filters(args: Any, statuses: tuple[str, ...] = INVOICE_STATUSES) -> Fi
     if errors:
         first = next(iter(errors))
         raise ValidationFailed(f"{first}: {errors[first]}", errors)
-    dealer = args.get("dealer")
+    dealer = args.get("dealer") or None
+    if dealer is not None and rd.clean_code(dealer) is None:
+        raise ValidationFailed("dealer: not a dealer code", {"dealer": "not a dealer code"})
     return Filters(
-        dealer=normalise_code(dealer) if dealer else None,
+        dealer=rd.clean_code(dealer) if dealer else None,
         status=status,
         date_from=dates["from"],
         date_to=dates["to"],

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import NotFound
-from app.domain.uscc import normalise_code
 from app.engine import runtime
 from app.models import Dealer, Invoice, Payment, SalesOrder, StatementConfirmation
 from app.models.base import utcnow
@@ -41,7 +40,8 @@ def dealer_of(session: Session, code: str | None, caller: runtime.Caller) -> Dea
     """The dealer named by ``code`` (a dealer user may leave it out) within the caller's scope."""
     query = select(Dealer).where(dealer_clause(caller.scope))
     if code:
-        dealer = session.scalar(query.where(Dealer.code == normalise_code(code)))
+        clean = rd.clean_code(code)
+        dealer = session.scalar(query.where(Dealer.code == clean)) if clean else None
     else:
         own = own_dealer(caller)
         dealer = session.scalar(query.where(Dealer.id == own)) if own is not None else None

@@ -10,6 +10,7 @@ invoices raised for the dealer.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -133,6 +134,20 @@ def parse_date(value: Any) -> date | str:
         return "not a date (YYYY-MM-DD)"
 
 
+def has_control(text: str, multiline: bool = False) -> bool:
+    """Any control character (NUL, escape …; line breaks and tabs are allowed in ``multiline`` text)?"""
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+
+
+def clean_code(value: Any) -> str | None:
+    """A code given as text (normalised), or None when it is empty or holds control characters."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    code = normalise_code(str(value))
+    return code if code and not has_control(code) else None
+
+
 def _text(
     raw: dict[str, Any], name: str, limit: int, errors: dict[str, str], required: bool = False
 ) -> str | None:
@@ -148,15 +163,18 @@ def _text(
     if len(text) > limit:
         errors[name] = f"at most {limit} characters"
         return None
+    if has_control(text, multiline=limit >= MAX_COMMENT):
+        errors[name] = "no control characters"
+        return None
     return text
 
 
 def _dealer(raw: dict[str, Any], errors: dict[str, str], default: str | None) -> str:
-    value = raw.get("dealer", default)
-    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-        return normalise_code(str(value))
-    errors["dealer"] = "required, a dealer code"
-    return ""
+    code = clean_code(raw.get("dealer", default))
+    if code is None:
+        errors["dealer"] = "required, a dealer code"
+        return ""
+    return code
 
 
 def _refuse(errors: dict[str, str]) -> None:

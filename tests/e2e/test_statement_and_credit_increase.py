@@ -70,6 +70,12 @@ def test_a_statement_is_only_for_dealers_in_scope_and_periods_that_make_sense(cl
     statement(client, tokens["rep"], "dealer=D-SH-2", expect=404)  # not assigned to the rep
     statement(client, tokens["rm_sh"], "dealer=D-GD-1", expect=404)
     statement(client, tokens["rep"], expect=404)  # a rep has no company of its own: name the dealer
+    statement(client, tokens["finance"], "dealer=%00", expect=404)
+    assert client.get("/api/v1/invoice/?dealer=D%00", headers=auth(tokens["finance"])).status_code == 422
+    assert (
+        client.get("/api/v1/credit_increase/?dealer=%00", headers=auth(tokens["finance"])).get_json()["count"]
+        == 0
+    )
     assert statement(client, tokens["rep"], "dealer=D-SH-1")["dealer"]["code"] == "D-SH-1"
     assert (
         "to" in statement(client, tokens["dealer_sh1"], "from=2026-03-10&to=2026-03-01", expect=422)["errors"]

@@ -179,3 +179,37 @@ def test_a_confirmation_needs_a_status_and_a_comment_when_disputed():
     with pytest.raises(ValidationFailed) as refused:
         rd.parse_confirmation({**raw, "status": "ok"}, None)
     assert set(refused.value.errors) == {"status", "dealer"}
+
+
+def test_control_characters_are_refused_where_the_database_could_not_keep_them():
+    raw = {"external_id": "E\x001", "dealer": "D\x1b1", "amount": "1", "received_on": "2026-03-01"}
+    with pytest.raises(ValidationFailed) as refused:
+        rd.parse_payment(raw, TODAY)
+    assert set(refused.value.errors) == {"external_id", "dealer"}
+    ok = {
+        "dealer": "D1",
+        "amount": "5",
+        "valid_from": "2026-03-15",
+        "valid_to": "2026-03-20",
+        "reason": "两行\n说明",
+    }
+    assert rd.parse_credit_increase(ok, TODAY).reason == "两行\n说明"  # line breaks are fine in a reason
+    with pytest.raises(ValidationFailed):
+        rd.parse_credit_increase({**ok, "reason": "bad\x00"}, TODAY)
+    assert (
+        rd.clean_code(" d-sh-1 ") == "D-SH-1"
+        and rd.clean_code("D\x00") is None
+        and rd.clean_code(True) is None
+    )
+
+
+def test_invoice_per_is_a_setting_with_two_values(monkeypatch):
+    from app.config import ConfigError, load_config
+
+    monkeypatch.delenv("DMS_INVOICE_PER", raising=False)
+    assert load_config()["DMS_INVOICE_PER"] == "shipment"
+    monkeypatch.setenv("DMS_INVOICE_PER", "Order")
+    assert load_config()["DMS_INVOICE_PER"] == "order"
+    monkeypatch.setenv("DMS_INVOICE_PER", "invoice")
+    with pytest.raises(ConfigError, match="DMS_INVOICE_PER"):
+        load_config()
