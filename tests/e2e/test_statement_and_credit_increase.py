@@ -213,3 +213,37 @@ def test_only_reps_and_dealers_ask_and_others_see_their_scope(client, tokens):
     assert (
         client.get(f"/api/v1/credit_increase/{mine['id']}", headers=auth(tokens["exec"])).status_code == 200
     )
+
+
+def test_finance_is_reminded_after_a_day_and_can_still_decide(client, tokens, app, monkeypatch):
+    from datetime import datetime as real_datetime
+
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+    from sqlalchemy import func, select
+
+    from app.engine import waits
+    from app.extensions import db
+    from app.models import Notification
+    from app.models.base import utcnow
+
+    asked = request_increase(client, tokens["dealer_sh1"], increase("800"))
+    later = timedelta(days=1, hours=1)
+
+    class Shifted(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + later
+
+    monkeypatch.setattr(timer, "datetime", Shifted)
+    reminder = func.count(Notification.id)
+    with app.app_context():
+        is_reminder = Notification.title.like("提醒：临时额度%") & Notification.title.contains(
+            asked["number"]
+        )
+        assert db.session.scalar(select(reminder).where(is_reminder)) == 0
+        assert waits.fire_due_timers(db.session, now=utcnow() + later) >= 1
+        assert db.session.scalar(select(reminder).where(is_reminder)) == 1
+        db.session.remove()
+    decide(client, tokens, asked["instance_id"], "approve", "已核实 checked")  # the task is still open
+    found = client.get(f"/api/v1/credit_increase/{asked['id']}", headers=auth(tokens["finance"])).get_json()
+    assert found["status"] == "approved"

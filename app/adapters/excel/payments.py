@@ -1,8 +1,9 @@
 """Payments in Excel (e.g. a bank statement finance exports): one payment per row, insert only,
 identified by its external id (the bank or ERP transaction number). Each row goes through the same
-checks as ``POST /api/v1/payment/`` (``receivables.parse_payment``, the dealer in the importer's
-scope, a referenced order of that dealer); an external id already recorded is a row problem (import
-"valid rows only" to skip such rows). Written rows are allocated to invoices like any payment.
+checks as ``POST /api/v1/payment/`` (``app.domain.receivables.parse_payment``, the dealer in the
+importer's scope, a referenced order of that dealer); an external id already recorded is a row
+problem (import "valid rows only" to skip such rows). Written rows are allocated to invoices like
+any payment.
 """
 
 from __future__ import annotations
