@@ -47,6 +47,7 @@ TITLES = {
     "returned": "订单被退回修改 Order returned for revision",
     "reminder": "提醒：订单待审批 Reminder: order to approve",
     "escalated": "订单审批超时升级 Order approval escalated",
+    "deposit_paid": "定金已付，可以发货 Deposit paid: ready to ship",
 }
 
 
@@ -129,19 +130,52 @@ def _reserve(session: Session, order: SalesOrder, actor: str) -> dict[str, int]:
 
 
 @service_task("order.approve")
-def approve(business_key: str, route: str | None = None) -> dict[str, Any]:
-    """Confirm the order, reserve its stock, tell the dealer."""
+def approve(business_key: str, route: str | None = None, deposit_pct: Any = 0) -> dict[str, Any]:
+    """Confirm the order, reserve its stock, set the deposit the approval table asks for (shipping
+    waits until it is paid), tell the dealer."""
     session = db.session
     order = _order(session, business_key)
     if route is not None:
         order.route = str(route)[:30]
     actor = _actor()
-    orders.move(order, "approve", actor, route=order.route)
+    pct = Decimal(str(deposit_pct or 0))
+    order.deposit_amount = od.money(Decimal(order.amount) * pct / 100) if pct > 0 else None
+    orders.move(
+        order,
+        "approve",
+        actor,
+        route=order.route,
+        **({"deposit": str(order.deposit_amount)} if pct > 0 else {}),
+    )
     order.promised_on = date.today() + timedelta(days=int(current_app.config.get("DMS_PROMISE_DAYS", 3)))
     reserved = _reserve(session, order, actor)
     receivables.raise_invoices_for(session, order=order)  # per order, if so set
-    _tell_dealer(session, order, "approved")
-    return {"status": order.status, "reserved": reserved}
+    _tell_dealer(session, order, "approved", _deposit_note(order))
+    return {
+        "status": order.status,
+        "reserved": reserved,
+        "deposit": order.deposit_amount is not None,
+        "deposit_amount": str(order.deposit_amount) if order.deposit_amount is not None else None,
+    }
+
+
+def _deposit_note(order: SalesOrder) -> str | None:
+    if order.deposit_amount is None:
+        return None
+    amount, number = order.deposit_amount, order.number
+    return (
+        f"请先支付定金 ¥{amount}（付款备注订单号 {number}）后发货 / "
+        f"Pay the deposit of ¥{amount} (reference {number}) before shipping"
+    )
+
+
+@service_task("order.deposit_received")
+def deposit_received(business_key: str) -> dict[str, Any]:
+    """The deposit is paid: the warehouse may ship."""
+    session = db.session
+    order = _order(session, business_key)
+    _tell_role(session, order, "Warehouse", "deposit_paid")
+    return {"deposit_paid": True}
 
 
 @service_task("order.reject")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, has_app_context, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.domain.errors import DomainError
@@ -14,7 +14,10 @@ from app.web.api.base import status_for
 
 
 def stored_lookup(name: str) -> tuple[dict, dict] | None:
-    """The newest stored (schema, uischema) of form ``name`` (installed into formkit by the factory)."""
+    """The newest stored (schema, uischema) of form ``name`` (installed into formkit by the factory);
+    outside an application context (no database) there is none."""
+    if not has_app_context():
+        return None
     found = latest_form(db.session, name)
     return (found.schema, found.uischema) if found else None
 
