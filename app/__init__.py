@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         audit,
         credit_increases,  # noqa: F401  (service tasks of the temporary credit increase flow)
         onboarding,  # noqa: F401  (service tasks of the onboarding flow)
+        order_changes,  # noqa: F401  (service tasks of the order change flow)
         order_flow,  # noqa: F401  (service tasks of the order approval flow)
         price_review,  # noqa: F401  (service tasks of the price-exception review flow)
         sqlite_pragmas,

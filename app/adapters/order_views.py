@@ -14,7 +14,7 @@ from app.adapters.scope_sql import dealer_clause
 from app.domain import orders as od
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
-from app.models import Claim, Dealer, SalesOrder
+from app.models import Claim, Dealer, OrderChangeRequest, SalesOrder
 
 MAX_PAGE_SIZE = 200
 
@@ -96,6 +96,12 @@ def summary(order: SalesOrder) -> dict[str, Any]:
     }
 
 
+def change_json(change) -> dict[str, Any]:
+    from app.adapters.order_changes import as_json as change_as_json  # order_changes imports orders
+
+    return change_as_json(change)
+
+
 def shipment_json(shipment) -> dict[str, Any]:
     from app.adapters.shipments import as_json as shipment_as_json  # shipments imports orders
 
@@ -122,6 +128,14 @@ def as_json(session: Session, order: SalesOrder) -> dict[str, Any]:
         "promised_on": order.promised_on.isoformat() if order.promised_on else None,
         "deposit_amount": _text(order.deposit_amount),
         "shipments": [shipment_json(s) for s in sorted(order.shipments, key=lambda s: s.id)],
+        "change_requests": [
+            change_json(c)
+            for c in session.scalars(
+                select(OrderChangeRequest)
+                .where(OrderChangeRequest.order_id == order.id)
+                .order_by(OrderChangeRequest.id)
+            )
+        ],
         "claims": [
             {
                 "number": c.number,

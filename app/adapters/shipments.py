@@ -25,6 +25,7 @@ from app.models.base import utcnow
 SHIPPABLE = ("confirmed", "partially_shipped")
 RECEIVABLE = ("shipped", "in_transit", "delivered")
 
+
 def _payload(shipment: Shipment) -> dict[str, Any]:
     return {
         "shipment": shipment.number,

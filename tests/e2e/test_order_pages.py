@@ -141,3 +141,20 @@ def test_a_sales_rep_chooses_among_its_dealers_only(app):
     assert 'data-sku="W-550"' in rep.get("/orders/new?dealer=D-GD-1").get_data(as_text=True)
     listing = rep.get("/orders/").get_data(as_text=True)
     assert 'data-testid="orders-table"' in listing
+
+
+def test_a_change_is_requested_from_the_order_page(app):
+    dealer = logged_in(app, "dealer_sh1")
+    html = dealer.get("/orders/new").get_data(as_text=True)
+    pk = order_id_of(
+        dealer.post(
+            "/orders/new", data={"csrf_token": csrf_token(html), "qty_W-550": "4", "action": "submit"}
+        )
+    )
+    page = dealer.get(f"/orders/{pk}").get_data(as_text=True)
+    assert 'data-testid="change-form"' in page
+    dealer.post(
+        f"/orders/{pk}/change", data={"csrf_token": csrf_token(page), "qty_W-550": "8", "reason": "加量"}
+    )
+    page = dealer.get(f"/orders/{pk}").get_data(as_text=True)
+    assert 'data-testid="change-requests"' in page and "W-550→8" in page

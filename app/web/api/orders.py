@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from app.adapters import idempotency, order_views, orders
+from app.adapters import idempotency, order_changes, order_views, orders
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.web.api.base import pk_in_range, status_for
@@ -25,6 +25,7 @@ class OrderApi(BaseApi):
         "edit_lines": WRITE,
         "submit": WRITE,
         "cancel": WRITE,
+        "change_request": WRITE,
     }
     allow_browser_login = True
     openapi_spec_tag = "Orders"
@@ -226,5 +227,40 @@ class OrderApi(BaseApi):
                 db.session, int(pk), caller(), reason if isinstance(reason, str) else None
             )
             return self.response(200, **order_views.as_json(db.session, order))
+        except DomainError as error:
+            return self.fail(error)
+
+    @expose("/<pk>/change_request", methods=["POST"])
+    @protect()
+    @safe
+    def change_request(self, pk):
+        """Ask to change a confirmed order (quantities, added SKUs); the regional manager reviews it.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    lines:
+                      type: array
+                      items: {type: object, properties: {sku: {type: string}, qty: {type: integer}}}
+                    reason: {type: string}
+          responses:
+            201: {description: "The change request {id, status, lines, ...}"}
+            404: {description: Not found or outside your data scope}
+            409: {description: The order is not confirmed, or a change is already under review}
+            422: {description: A quantity below what was shipped, an unknown SKU, nothing to change}
+        """
+        if not pk_in_range(pk):
+            return self.response_404()
+        try:
+            request_ = order_changes.request_change(
+                db.session, int(pk), request.get_json(silent=True), caller()
+            )
+            return self.response(201, **order_changes.as_json(request_))
         except DomainError as error:
             return self.fail(error)

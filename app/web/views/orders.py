@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
-from app.adapters import order_portal, order_views, orders, shipments
+from app.adapters import order_changes, order_portal, order_views, orders, shipments
 from app.domain import orders as od
 from app.domain.errors import DomainError, NotFound
 from app.extensions import db
@@ -64,6 +64,7 @@ class OrderView(BaseView):
         "edit": WRITE,
         "submit": WRITE,
         "cancel": WRITE,
+        "change": WRITE,
     }
     default_view = "list"
 
@@ -202,6 +203,26 @@ class OrderView(BaseView):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
+        return self._back(pk)
+
+    @expose("/<int:pk>/change", methods=["POST"])
+    @has_access
+    def change(self, pk: int):
+        lines = [
+            {"sku": key[4:], "qty": str(value).strip()}
+            for key, value in request.form.items()
+            if key.startswith("qty_") and str(value).strip() != ""
+        ]
+        reason = request.form.get("reason") or None
+        try:
+            order_changes.request_change(
+                db.session, pk, {"lines": lines, **({"reason": reason} if reason else {})}, caller()
+            )
+            flash(gettext("Change requested: the regional manager reviews it."), "success")
+        except DomainError as error:
+            db.session.rollback()
+            details = "; ".join(f"{k}: {v}" for k, v in field_errors(error).items())
+            flash(f"{error.message} {details}".strip(), "danger")
         return self._back(pk)
 
 
