@@ -176,22 +176,17 @@ def price_lines(
     order.amount = od.money(total)
 
 
-def create_order(
-    session: Session,
-    raw: Any,
-    caller: runtime.Caller,
-    *,
-    source: str = "api",
-    submit: bool = True,
-    on: date | None = None,
+def draft_order(
+    session: Session, raw: Any, caller: runtime.Caller, *, source: str = "api", on: date | None = None
 ) -> SalesOrder:
-    """A new order from ``raw`` (dealer, lines, ship_to?, ship_to_region?, note?); submitted at
-    once unless ``submit`` is false (a draft). Commits. Refusals name the field."""
+    """A new draft from ``raw`` (dealer, lines, ship_to?, ship_to_region?, note?), priced and
+    flushed, not committed. Refusals name the field."""
     if isinstance(raw, dict) and "dealer" not in raw:
         own = default_dealer(caller)
         if own is not None:
             code = session.scalar(select(Dealer.code).where(Dealer.id == own))
             raw = {**raw, "dealer": code}
+    raw = dict(raw) if isinstance(raw, dict) else raw
     extra = raw.pop("ship_to_region", None) if isinstance(raw, dict) else None
     request = od.parse_request(raw)
     dealer = _dealer(session, request.dealer, caller)
@@ -213,6 +208,21 @@ def create_order(
     session.flush()
     order.number = f"SO{(on or date.today()):%Y%m%d}{order.id:06d}"
     add_event(order, caller.name, "created", data={"source": order.source})
+    session.flush()
+    return order
+
+
+def create_order(
+    session: Session,
+    raw: Any,
+    caller: runtime.Caller,
+    *,
+    source: str = "api",
+    submit: bool = True,
+    on: date | None = None,
+) -> SalesOrder:
+    """A new order from ``raw``; submitted at once unless ``submit`` is false (a draft). Commits."""
+    order = draft_order(session, raw, caller, source=source, on=on)
     if submit:
         return submit_order(session, order, caller, on=on)
     session.commit()

@@ -195,11 +195,12 @@ def _register_orders(appbuilder) -> None:
     """Orders and shipments (menu "订单 Orders"): pages and APIs."""
     from app.web.api.orders import OrderApi
     from app.web.api.shipments import ShipmentApi
-    from app.web.views.orders import OrderView, ShipmentView
+    from app.web.views.orders import OrderExcelView, OrderView, ShipmentView
 
     menu = dict(category="Orders", category_label=_l("Orders"), category_icon="fa-shopping-cart")
     appbuilder.add_view_no_menu(OrderView)
     appbuilder.add_view_no_menu(ShipmentView)
+    appbuilder.add_view_no_menu(OrderExcelView)
     appbuilder.add_link("Order list", href="/orders/", label=_l("Orders"), icon="fa-list", **menu)
     appbuilder.add_link("New order", href="/orders/new", label=_l("New order"), icon="fa-cart-plus", **menu)
     appbuilder.add_api(OrderApi)

@@ -22,7 +22,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from app.adapters.excel import dealers, payments, price_records, products, stock_rules
+from app.adapters.excel import dealers, orders, payments, price_records, products, stock_rules
 from app.adapters.excel.jobs import XLSX, fail_if_stale, job_json, run_job
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import MODES, Handler, ImportOptions
@@ -74,6 +74,9 @@ KINDS = {
         price_records.export_rows,
         price_records.template_lists,
         "price-records",
+    ),
+    "order": ExcelKind(
+        orders.ORDER_SHEET, orders.OrderImport, orders.export_rows, orders.template_lists, "orders"
     ),
     "payment": ExcelKind(
         payments.PAYMENT_SHEET,

@@ -158,3 +158,13 @@ def test_a_change_is_requested_from_the_order_page(app):
     )
     page = dealer.get(f"/orders/{pk}").get_data(as_text=True)
     assert 'data-testid="change-requests"' in page and "W-550→8" in page
+
+
+def test_the_excel_pages_are_linked_from_the_list(app):
+    rep = logged_in(app, "rep")
+    listing = rep.get("/orders/").get_data(as_text=True)
+    assert "/orders/excel/import" in listing and "/orders/excel/template" in listing
+    assert rep.get("/orders/excel/import").status_code == 200
+    template = rep.get("/orders/excel/template")
+    assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
+    assert logged_in(app, "warehouse").get("/orders/excel/import").status_code in (302, 403)

@@ -21,6 +21,7 @@ from app.adapters.excel.runner import Handler, ImportOptions, run_import
 from app.adapters.excel.safety import ExcelRefused
 from app.adapters.excel.spec import SheetSpec
 from app.adapters.file_store import store_files
+from app.engine import outbox
 from app.formkit.uploads import CheckedFile
 from app.models import ImportJob
 from app.models.base import utcnow
@@ -64,6 +65,8 @@ def run_job(
     job.report = report.to_json()
     job.status, job.finished_at, job.updated_at = "done", utcnow(), utcnow()
     session.commit()
+    if session.info.get(outbox.PENDING):
+        outbox.drain(session)  # follow-up work the written rows queued (e.g. submit imported orders)
     if report.failed_rows:
         _store_error_file(session, job, report, source, upload_dir)
     return job

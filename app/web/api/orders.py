@@ -11,12 +11,14 @@ from app.adapters import idempotency, order_changes, order_views, orders
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.web.api.base import pk_in_range, status_for
+from app.web.api.excel_api import ExcelApiMixin
 from app.web.caller import caller
 from app.web.permissions import READ, WRITE
 
 
-class OrderApi(BaseApi):
+class OrderApi(ExcelApiMixin, BaseApi):
     resource_name = "order"
+    excel_kind = "order"
     class_permission_name = "Order"
     method_permission_name = {
         "create": WRITE,
@@ -26,6 +28,10 @@ class OrderApi(BaseApi):
         "submit": WRITE,
         "cancel": WRITE,
         "change_request": WRITE,
+        "excel_template": READ,
+        "excel_export": READ,
+        "excel_job": READ,
+        "excel_import": WRITE,
     }
     allow_browser_login = True
     openapi_spec_tag = "Orders"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import select
 
 from app.adapters import order_changes, order_portal, order_views, orders, shipments
@@ -21,6 +21,7 @@ from app.models import Dealer
 from app.web.caller import caller
 from app.web.i18n import field_errors
 from app.web.permissions import READ, RECEIVE, WRITE
+from app.web.views.excel import ExcelView
 
 FORM = "order_entry"
 
@@ -274,3 +275,15 @@ class ShipmentView(BaseView):
                 if order_id.isdigit()
                 else url_for("OrderView.list")
             )
+
+
+class OrderExcelView(ExcelView):
+    """Orders from Excel: template, import with progress and report, export (docs/imports.md)."""
+
+    route_base = "/orders/excel"
+    class_permission_name = "Order"
+    excel_kind = "order"
+    list_endpoint = "OrderView.list"
+    import_title = lazy_gettext("Import orders")
+    insert_label = lazy_gettext("Insert new orders")
+    back_label = lazy_gettext("Back to orders")
