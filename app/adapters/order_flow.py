@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -78,10 +79,16 @@ def _tell_dealer(session: Session, order: SalesOrder, key: str, body: str | None
         role="Dealer",
         dealer_id=order.dealer_id,
     )
-    if order.created_by_id is not None:
+    if order.created_by_id is not None and not _is_dealer_user(session, order.created_by_id):
         notify(
             session, kind="order", title=_title(order, key), body=body, link=link, user_id=order.created_by_id
         )
+
+
+def _is_dealer_user(session: Session, user_id: int) -> bool:
+    """A dealer's own user already sees the notification to its dealer's role (no second one)."""
+    user = session.get(User, user_id)
+    return user is not None and any(role.name == "Dealer" for role in user.roles)
 
 
 def _tell_role(session: Session, order: SalesOrder, role: str, key: str) -> None:

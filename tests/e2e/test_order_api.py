@@ -42,6 +42,21 @@ def test_small_order_is_confirmed_at_once_with_its_checks_and_reserves_stock(cli
     assert balance(app, "WH-EAST", "W-550") == (before[0], before[1] + 10)
     actions = [e["action"] for e in order["timeline"]]
     assert actions[:3] == ["created", "submit", "checked"] and actions[-1] == "approve"
+    # the dealer's user is told once (its dealer's role), not twice (as the one who ordered, too)
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.adapters.notifications import notifications_for
+    from app.domain.scope import DataScope
+    from app.extensions import db
+    from app.models import Dealer
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "dealer_sh1"))
+        dealer_id = db.session.scalar(db.select(Dealer.id).where(Dealer.code == "D-SH-1"))
+        notes = notifications_for(
+            db.session, user.id, {"Dealer"}, DataScope(dealer_ids=frozenset({dealer_id}))
+        )
+        assert sum(1 for n in notes if order["number"] in n.title) == 1
 
 
 def test_a_retry_with_the_same_key_returns_the_first_order(client, tokens, app):
