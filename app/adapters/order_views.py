@@ -229,3 +229,21 @@ def page(session: Session, scope: DataScope, f: Filters) -> tuple[int, list[dict
         query.order_by(SalesOrder.id.desc()).offset(f.page * f.page_size).limit(f.page_size)
     ).all()
     return count, [summary(order) for order in rows]
+
+
+def xlsx(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """A one-sheet workbook (write-only) of ``rows`` under ``headers``; text cleaned for Excel."""
+    import io
+
+    from openpyxl import Workbook
+
+    from app.adapters.excel.template import cell_value
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("orders")
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([cell_value(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

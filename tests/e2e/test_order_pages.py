@@ -18,7 +18,7 @@ def app(database_url):
     from app.extensions import db
     from app.models import Dealer, Product
 
-    application = order_app(database_url)
+    application = order_app(database_url, AUTH_RATE_LIMIT="1000 per minute")  # many logins
     with application.app_context():
         gd = db.session.scalar(db.select(Dealer).where(Dealer.code == "D-GD-1"))
         t500 = db.session.scalar(db.select(Product).where(Product.code == "T-500"))
@@ -168,3 +168,54 @@ def test_the_excel_pages_are_linked_from_the_list(app):
     template = rep.get("/orders/excel/template")
     assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
     assert logged_in(app, "warehouse").get("/orders/excel/import").status_code in (302, 403)
+
+
+def test_bulk_actions_recheck_each_order(app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rep = logged_in(app, "rep")
+    dealer_gd = logged_in(app, "dealer_gd1")
+    html = dealer_gd.get("/orders/new").get_data(as_text=True)
+    gd_order = order_id_of(
+        dealer_gd.post(
+            "/orders/new", data={"csrf_token": csrf_token(html), "qty_W-550": "1", "action": "draft"}
+        )
+    )
+    sh = logged_in(app, "dealer_sh1")
+    html = sh.get("/orders/new").get_data(as_text=True)
+    sh_order = order_id_of(
+        sh.post("/orders/new", data={"csrf_token": csrf_token(html), "qty_W-550": "1", "action": "draft"})
+    )
+    listing = sh.get("/orders/").get_data(as_text=True)
+    # the dealer ticks its own order and (by a forged id) another dealer's: only its own is touched
+    resp = sh.post(
+        "/orders/bulk",
+        data={
+            "csrf_token": csrf_token(listing),
+            "ids": [str(sh_order), str(gd_order)],
+            "action": "cancel",
+            "reason": "重复下单",
+        },
+    )
+    assert resp.status_code == 302
+    assert status_of(sh.get(f"/orders/{sh_order}").get_data(as_text=True)) == "cancelled"
+    assert status_of(dealer_gd.get(f"/orders/{gd_order}").get_data(as_text=True)) == "draft"
+    export = rep.post(
+        "/orders/bulk",
+        data={
+            "csrf_token": csrf_token(rep.get("/orders/").get_data(as_text=True)),
+            "ids": [str(sh_order), str(gd_order)],
+            "action": "export",
+        },
+    )
+    rows = list(load_workbook(BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] and {r[1] for r in rows[1:]} == {"D-SH-1", "D-GD-1"}
+    export = sh.post(
+        "/orders/bulk",
+        data={"csrf_token": csrf_token(listing), "ids": [str(sh_order), str(gd_order)], "action": "export"},
+    )
+    assert {
+        r[1] for r in list(load_workbook(BytesIO(export.data)).active.iter_rows(values_only=True))[1:]
+    } == {"D-SH-1"}

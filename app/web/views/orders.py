@@ -5,7 +5,9 @@ ship, confirm receipt). Permission classes ``Order`` and ``Shipment``, as the AP
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from io import BytesIO
+
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import select
@@ -66,6 +68,7 @@ class OrderView(BaseView):
         "submit": WRITE,
         "cancel": WRITE,
         "change": WRITE,
+        "bulk": WRITE,
     }
     default_view = "list"
 
@@ -225,6 +228,57 @@ class OrderView(BaseView):
             details = "; ".join(f"{k}: {v}" for k, v in field_errors(error).items())
             flash(f"{error.message} {details}".strip(), "danger")
         return self._back(pk)
+
+    @expose("/bulk", methods=["POST"])
+    @has_access
+    def bulk(self):
+        """An action on the ticked orders; each order is looked up again in the caller's scope, and
+        each outcome is reported (one refusal does not stop the others)."""
+        ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()][:200]
+        action = request.form.get("action")
+        if action == "export":
+            return _export_selected(ids)
+        if action != "cancel" or not ids:
+            flash(gettext("Tick at least one order and choose an action."), "warning")
+            return redirect(url_for("OrderView.list"))
+        done, refused = [], []
+        for order_id in ids:
+            try:
+                order = orders.cancel_order(
+                    db.session, order_id, caller(), request.form.get("reason") or None
+                )
+                done.append(order.number)
+            except DomainError as error:
+                db.session.rollback()
+                refused.append(f"#{order_id}: {error.message}")
+        if done:
+            flash(gettext("Cancelled: %(numbers)s", numbers=", ".join(done)), "success")
+        if refused:
+            flash(gettext("Not cancelled: %(reasons)s", reasons="; ".join(refused)), "danger")
+        return redirect(url_for("OrderView.list"))
+
+
+def _export_selected(ids: list[int]):
+    """The ticked orders the caller may see, one row per line, as .xlsx."""
+    rows = []
+    for order_id in ids:
+        try:
+            order = orders.find(db.session, order_id, caller())
+        except NotFound:
+            continue
+        for line in order.lines:
+            rows.append([order.number, order.dealer.code, order.dealer.name, order.status, line.product.code,
+                         line.product.name, int(line.qty), float(line.unit_price), float(line.amount),
+                         int(line.shipped_qty), order.created_at.strftime("%Y-%m-%d %H:%M")])  # fmt: skip
+    headers = [gettext("Number"), gettext("Dealer"), gettext("Name"), gettext("Status"), gettext("SKU"),
+               gettext("Product"), gettext("Quantity"), gettext("Unit price"), gettext("Amount"),
+               gettext("Shipped"), gettext("Created")]  # fmt: skip
+    return send_file(
+        BytesIO(order_views.xlsx(headers, rows)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name="orders.xlsx",
+    )
 
 
 class ShipmentView(BaseView):
