@@ -141,3 +141,31 @@ def test_roles_without_receivables_do_not_get_the_pages(app):
     assert client.get("/receivables/statement").status_code in (302, 403)
     token = api_token(app.test_client(), "warehouse")
     assert app.test_client().get("/api/v1/invoice/", headers=auth(token)).status_code == 403
+
+
+def test_finance_records_a_payment_by_hand_and_a_refusal_names_the_field(app, invoiced):
+    client = logged_in(app, "finance")
+    page = client.get("/receivables/payments").get_data(as_text=True)
+    assert 'data-testid="payment-form"' in page
+    form = {"csrf_token": csrf_token(page), "external_id": "HAND-1", "dealer": "D-SH-1", "amount": "20",
+            "received_on": TODAY.isoformat(), "method": "现金", "reference": ""}  # fmt: skip
+    done = client.post("/receivables/payments", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "HAND-1" in done and "finance" in done  # listed, recorded by finance (source)
+    again = client.post("/receivables/payments", data={**form, "amount": "21"}, follow_redirects=True)
+    assert "amount: differs" in again.get_data(as_text=True)
+    bad = client.post(
+        "/receivables/payments", data={**form, "external_id": "HAND-2", "amount": "0"}, follow_redirects=True
+    )
+    assert "amount: must be above 0" in bad.get_data(as_text=True)
+    dealer = logged_in(app, "dealer_sh1")
+    own = dealer.get("/receivables/payments").get_data(as_text=True)
+    assert 'data-testid="payment-form"' not in own
+    token = csrf_token(dealer.get("/receivables/statement").get_data(as_text=True))  # its confirm form
+    refused = dealer.post("/receivables/payments", data={**form, "csrf_token": token, "external_id": "X"})
+    assert refused.status_code in (302, 403)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Payment
+
+        assert db.session.scalar(select(Payment.id).where(Payment.external_id == "X")) is None
+        db.session.remove()

@@ -37,6 +37,12 @@ def _dealer_choices() -> list[tuple[str, str]]:
     return [(code, name) for code, name in db.session.execute(query.limit(MAX_DEALERS))]
 
 
+def _problems(error: DomainError) -> str:
+    """A refusal for a flash message: each field with its problem, else the message."""
+    found = field_errors(error)
+    return "; ".join(f"{field}: {reason}" for field, reason in found.items()) or error.message
+
+
 class ReceivableView(BaseView):
     route_base = "/receivables"
     class_permission_name = "Receivable"
@@ -45,6 +51,7 @@ class ReceivableView(BaseView):
         "confirm_statement": "confirm",
         "invoices": READ,
         "payments": READ,
+        "record_payment": WRITE,
     }
     default_view = "statement"
 
@@ -113,7 +120,7 @@ class ReceivableView(BaseView):
         except DomainError as error:
             db.session.rollback()
             flash(
-                f"{gettext('Not recorded')}: {'; '.join(field_errors(error).values()) or error.message}",
+                f"{gettext('Not recorded')}: {_problems(error)}",
                 "danger",
             )
         else:
@@ -143,10 +150,37 @@ class ReceivableView(BaseView):
         filters = self._filters(receivable_views.PAYMENT_STATUSES)
         count, rows = receivable_views.payment_page(db.session, caller().scope, filters)
         items = [payments.as_json(db.session, p) for p in rows]
-        may_import = self.appbuilder.sm.has_access("can_write", "Receivable")
+        may_write = self.appbuilder.sm.has_access("can_write", "Receivable")
         return self.render_template(
-            "receivables/payments.html", items=items, count=count, filters=filters, may_import=may_import
+            "receivables/payments.html",
+            items=items,
+            count=count,
+            filters=filters,
+            may_write=may_write,
+            dealers=_dealer_choices() if may_write else [],
+            today=date.today().isoformat(),
         )
+
+    @expose("/payments", methods=["POST"])
+    @has_access
+    def record_payment(self):
+        """Finance records one payment by hand (the same checks as the API)."""
+        fields = ("external_id", "dealer", "amount", "received_on", "method", "reference")
+        body = {k: request.form.get(k, "").strip() for k in fields}
+        try:
+            found, created = payments.record_payment(
+                db.session, {k: v for k, v in body.items() if v}, caller(), source="finance"
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(
+                f"{gettext('Not recorded')}: {_problems(error)}",
+                "danger",
+            )
+        else:
+            key = "Payment %(id)s recorded." if created else "Payment %(id)s was already recorded."
+            flash(gettext(key, id=found.external_id), "success")
+        return redirect(url_for("ReceivableView.payments"))
 
 
 class PaymentExcelView(ExcelView):
