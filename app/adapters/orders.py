@@ -153,8 +153,9 @@ def price_lines(
         first = next(iter(errors))
         raise ValidationFailed(f"{first}: {errors[first]}", errors)
     priced = quote(session, order.dealer, [(line.sku, line.qty) for line in lines], on)
-    order.lines.clear()
-    session.flush()
+    if order.lines:  # replacing: the old lines go first (their line numbers are reused)
+        order.lines.clear()
+        session.flush()
     total = Decimal(0)
     for number, (line, quoted) in enumerate(zip(lines, priced.lines, strict=True), start=1):
         unit = line.unit_price if line.unit_price is not None else quoted.unit_price
@@ -203,12 +204,11 @@ def draft_order(
         created_by=caller.name,
         created_by_id=caller.id,
     )
+    price_lines(session, order, request.lines, on)  # before it joins the session: one flush below
     session.add(order)
-    price_lines(session, order, request.lines, on)
     session.flush()
     order.number = f"SO{(on or date.today()):%Y%m%d}{order.id:06d}"
     add_event(order, caller.name, "created", data={"source": order.source})
-    session.flush()
     return order
 
 
@@ -245,7 +245,6 @@ def recheck(session: Session, order: SalesOrder, caller: runtime.Caller, on: dat
     commits. Returns the flow's ``checks``. No commit."""
     order.review_round += 1
     order.submitted_at = utcnow()
-    session.flush()
     checks = order_checks.run_checks(session, order, on)
     if checks.price.outcome == "review":
         price_review.queue_review(

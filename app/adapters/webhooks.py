@@ -33,11 +33,12 @@ def install() -> None:
 
 def queue_deliveries(session: Session, event: str, payload: dict[str, Any]) -> None:
     """Add a pending delivery for each active subscription taking ``event`` (no commit, no network)."""
-    subscriptions = session.scalars(
-        select(WebhookSubscription)
-        .where(WebhookSubscription.active.is_(True))
-        .order_by(WebhookSubscription.id)
-    ).all()
+    with session.no_autoflush:  # reading the subscriptions needs nothing of this transaction's changes
+        subscriptions = session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.events)
+            .where(WebhookSubscription.active.is_(True))
+            .order_by(WebhookSubscription.id)
+        ).all()
     wanted = [s for s in subscriptions if wh.matches(s.events or [], event)]
     if not wanted:
         return
