@@ -52,7 +52,8 @@ def test_order_approve_ship_twice_track_receive(app):
         ids.append(resp.get_json()["id"])
     assert show(client, tokens["dealer_sh1"], order["id"])["status"] == "shipped"
     # one invoice per shipment (the default), each for what it carried, due after the payment terms
-    invoices = client.get("/api/v1/invoice/?dealer=D-SH-1", headers=auth(tokens["finance"])).get_json()["result"]
+    listed = client.get("/api/v1/invoice/?dealer=D-SH-1", headers=auth(tokens["finance"])).get_json()
+    invoices = listed["result"]
     assert sorted(i["amount"] for i in invoices) == ["12000.00", "900.00"]
 
     body = json.dumps(
