@@ -70,11 +70,12 @@ def _snapshot(obj: object, state_attr: str) -> dict[str, Any]:
     for attr in state.mapper.column_attrs:
         if attr.key in skip:
             continue
-        hist = state.attrs[attr.key].history
-        if state_attr == "old" and hist.deleted:
-            out[attr.key] = _json(hist.deleted[0])
-        else:
-            out[attr.key] = _json(getattr(obj, attr.key))
+        if state_attr == "old":  # the history is only needed for the value before
+            hist = state.attrs[attr.key].history
+            if hist.deleted:
+                out[attr.key] = _json(hist.deleted[0])
+                continue
+        out[attr.key] = _json(getattr(obj, attr.key))
     for rel in state.mapper.relationships:
         if rel.secondary is None or rel.key in skip:
             continue
