@@ -77,7 +77,8 @@ def dealer_figures(session: Session, dealer: Dealer, today: date | None = None) 
     figures: dict[str, Any] = {}
     for source in _sources.values():
         figures.update(source(session, dealer, today))
-    limit = Decimal(dealer.credit_limit or 0).quantize(ZERO)
+    # a source may give the limit in force (the dealer's plus temporary increases, from orders)
+    limit = Decimal(figures.get("credit_limit", dealer.credit_limit) or 0).quantize(ZERO)
     used = Decimal(figures.get("credit_used") or 0).quantize(ZERO)
     count = int(figures.get("order_count_365d") or 0)
     figures.update(

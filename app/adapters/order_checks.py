@@ -156,6 +156,8 @@ def credit_figures(credit: od.Credit) -> dict[str, Any]:
         "this_order": str(credit.this_order),
         "exposure": str(credit.exposure),
         "available": str(credit.available),
+        "temporary_increase": str(credit.temporary_increase),
+        "overdue_days": credit.overdue_days,
     }
 
 

@@ -355,6 +355,7 @@ def _order_figures(session: Session, dealer: Dealer, today: date) -> dict[str, A
         "order_count_365d": int(count or 0),
         "open_orders": int(open_count or 0),
         "credit_used": od.money(credit.unpaid_invoices + credit.open_orders),
+        "credit_limit": credit.limit,  # with temporary increases in force
     }
 
 

@@ -167,6 +167,13 @@ def test_the_credit_check_of_an_order_counts_the_increase_in_force(client, token
     order = confirmed_order(client, tokens, 1)
     figures = next(c for c in order["checks"] if c["kind"] == "credit")["figures"]
     assert Decimal(figures["limit"]) == credit(client, tokens)["limit"] > Decimal("100000")
+    assert Decimal(figures["temporary_increase"]) >= Decimal("5000.00")
+    # the dealer's figures show the limit in force too
+    dealer_id = client.get(
+        "/api/v1/dealer/?q=(filters:!((col:code,opr:eq,value:D-SH-1)))", headers=auth(tokens["rep"])
+    ).get_json()["ids"][0]
+    shown = client.get(f"/api/v1/dealer/{dealer_id}/figures", headers=auth(tokens["rep"])).get_json()
+    assert Decimal(shown["result"]["credit_limit"]) == credit(client, tokens)["limit"]
 
 
 @pytest.mark.parametrize(
