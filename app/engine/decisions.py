@@ -66,9 +66,32 @@ def _table(digest: str, xml: bytes, filename: str, decision: str) -> Any:
     return decision_table(parse_xml(xml, filename), filename, decision, filename)
 
 
+_results: dict[tuple, dict[str, Any]] = {}
+MAX_RESULTS = 10_000
+
+
 def evaluate(xml: bytes, filename: str, decision: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The outputs of the first matching rule(s) for ``inputs``; ``{}`` when no rule matched."""
-    table = _table(hashlib.sha256(xml).hexdigest(), xml, filename, decision)
+    """The outputs of the first matching rule(s) for ``inputs``; ``{}`` when no rule matched.
+
+    A table is a pure function of its inputs (cells run in the sandbox, which has no state), so
+    the answer for the same table and the same plain inputs is remembered."""
+    digest = hashlib.sha256(xml).hexdigest()
+    try:
+        key = (digest, decision, tuple(sorted(inputs.items())))
+        hash(key)
+    except TypeError:  # inputs that are not plain values (a dict …): evaluate every time
+        key = None
+    if key is not None and key in _results:
+        return dict(_results[key])
+    result = _evaluate(_table(digest, xml, filename, decision), filename, decision, inputs)
+    if key is not None:
+        if len(_results) >= MAX_RESULTS:
+            _results.clear()
+        _results[key] = dict(result)
+    return result
+
+
+def _evaluate(table: Any, filename: str, decision: str, inputs: dict[str, Any]) -> dict[str, Any]:
     workflow = SimpleNamespace(script_engine=SCRIPT_ENGINE, spec=SimpleNamespace(file=filename))
     workflow.top_workflow = workflow
     spec = SimpleNamespace(name=decision, bpmn_id=decision, bpmn_name=decision)
