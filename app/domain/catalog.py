@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.domain.errors import ValidationFailed
@@ -68,6 +69,7 @@ class ProductFields:
     pack_size: Any = None
     shelf_life_days: Any = None
     status: Any = None
+    standard_cost: Any = None
 
 
 def _whole(value: Any, field: str, low: int, high: int, errors: dict[str, str]) -> int | None:
@@ -83,6 +85,23 @@ def _whole(value: Any, field: str, low: int, high: int, errors: dict[str, str]) 
         return None
     if not low <= number <= high:
         errors[field] = f"between {low} and {high}"
+        return None
+    return number
+
+
+def _cost(value: Any, errors: dict[str, str]) -> Decimal | None:
+    """A unit cost: empty, or a number from 0 with at most 4 decimals."""
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number >= Decimal(10) ** 10:
+        errors["standard_cost"] = "a number from 0"
+        return None
+    if number.as_tuple().exponent < -4:  # type: ignore[operator]
+        errors["standard_cost"] = "at most 4 decimals"
         return None
     return number
 
@@ -106,6 +125,7 @@ def clean_product(fields: ProductFields) -> dict[str, Any]:
     pack = _whole(fields.pack_size, "pack_size", 1, MAX_PACK, errors)
     values["pack_size"] = 1 if pack is None else pack
     values["shelf_life_days"] = _whole(fields.shelf_life_days, "shelf_life_days", 1, MAX_SHELF_LIFE, errors)
+    values["standard_cost"] = _cost(fields.standard_cost, errors)
     status = str(fields.status or "active").strip().lower()
     if status not in PRODUCT_STATUSES:
         errors["status"] = f"one of {', '.join(PRODUCT_STATUSES)}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Audited, Timestamps
@@ -59,6 +61,8 @@ class Product(Audited, Timestamps, Model):
     pack_size: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     shelf_life_days: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    # per unit, for margins (policy simulation); empty when unknown
+    standard_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
 
     product_line: Mapped[ProductLine | None] = relationship()
     category: Mapped[Category | None] = relationship()

@@ -90,6 +90,7 @@ class ProductHooks:
                     pack_size=item.pack_size,
                     shelf_life_days=item.shelf_life_days,
                     status=item.status,
+                    standard_cost=item.standard_cost,
                 )
             )
             for key, value in values.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from app.domain.catalog import ProductFields, check_no_cycle, check_warehouse_shape, clean_product
@@ -96,3 +98,20 @@ def test_snapshot_refusals_name_the_rows():
     with pytest.raises(ValidationFailed) as empty:
         parse_snapshot({"warehouse": "W", "balances": []})
     assert "balances" in empty.value.errors
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [(None, None), ("", None), ("12.5", Decimal("12.5")), (0, Decimal("0")), ("3.1234", Decimal("3.1234"))],
+)
+def test_standard_cost_is_optional_and_exact(cost, expected):
+    assert (
+        clean_product(ProductFields(code="S-1", name="商品", standard_cost=cost))["standard_cost"] == expected
+    )
+
+
+@pytest.mark.parametrize("cost", ["-1", "abc", "1.23456", True, "NaN", "1e12"])
+def test_bad_standard_cost_is_refused_naming_it(cost):
+    with pytest.raises(ValidationFailed) as refused:
+        clean_product(ProductFields(code="S-1", name="商品", standard_cost=cost))
+    assert "standard_cost" in refused.value.errors

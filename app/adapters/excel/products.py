@@ -29,7 +29,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
 from app.models import Category, Product, ProductLine
 
-OWN = ("code", "name", "name_en", "brand", "unit", "pack_size", "shelf_life_days", "status")
+OWN = ("code", "name", "name_en", "brand", "unit", "pack_size", "shelf_life_days", "status", "standard_cost")
 
 PRODUCT_SHEET = SheetSpec(
     kind="product",
@@ -59,6 +59,15 @@ PRODUCT_SHEET = SheetSpec(
         ),
         Column("pack_size", "箱规（每单位件数）", "Pack size", "int", width=10, note_zh="≥ 1", note_en="≥ 1"),
         Column("shelf_life_days", "保质期（天）", "Shelf life (days)", "int", width=12),
+        Column(
+            "standard_cost",
+            "标准成本",
+            "Standard cost",
+            "decimal",
+            width=12,
+            note_zh="每单位，用于毛利（政策模拟）",
+            note_en="per unit, for margins (policy simulation)",
+        ),
         Column(
             "status",
             "状态",

@@ -53,7 +53,17 @@ class ProductApi(ExcelApiMixin, NamedErrorsMixin, ProductHooks, DmsModelApi):
     datamodel = SQLAInterface(Product)
     class_permission_name = "Product"
     base_filters = []
-    own = ["code", "name", "name_en", "brand", "unit", "pack_size", "shelf_life_days", "status"]
+    own = [
+        "code",
+        "name",
+        "name_en",
+        "brand",
+        "unit",
+        "pack_size",
+        "shelf_life_days",
+        "status",
+        "standard_cost",
+    ]
     list_columns = ["id", *own, "product_line_id", "product_line.code", "category_id", "category.code"]
     show_columns = [*list_columns, *STAMPS]
     add_columns = edit_columns = [*own, "product_line", "category"]

@@ -1,6 +1,7 @@
 """``/api/v1/price_policy/``: policy versions, drafts (a copy of the live version), their records,
-validation, the diff with the live version and publishing (class ``PricePolicy``: ``read`` to
-look, ``write`` to change and publish). See docs/pricing.md.
+validation, the diff with the live version, the simulation of a draft on past orders and
+publishing (class ``PricePolicy``: ``read`` to look, ``write`` to change and publish).
+See docs/pricing.md.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 
-from app.adapters import pricing, pricing_admin
+from app.adapters import policy_simulation, price_report, pricing, pricing_admin
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import PolicyVersion, PriceRecord
 from app.web.api.base import pk_in_range
 from app.web.api.pricing import JsonApi, condition_json
 from app.web.permissions import READ, WRITE
+from app.web.scope import current_scope
 
 
 def version_json(v: PolicyVersion) -> dict:
@@ -46,6 +48,7 @@ class PricePolicyApi(JsonApi):
         "records": READ,
         "validate": READ,
         "diff": READ,
+        "simulate": READ,
         "create_draft": WRITE,
         "add_record": WRITE,
         "edit_record": WRITE,
@@ -271,6 +274,32 @@ class PricePolicyApi(JsonApi):
             removed=[condition_json(c) for c in result.removed],
             changed=[{"live": condition_json(a), "draft": condition_json(b)} for a, b in result.changed],
         )
+
+    @expose("/<int:pk>/simulate", methods=["GET"])
+    @protect()
+    @safe
+    def simulate(self, pk: int):
+        """Replay the last N months of order lines under the live policy and under this draft.
+        ---
+        get:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: query, name: months, schema: {type: integer, minimum: 1, maximum: 24, default: 6}}
+          - {in: query, name: on, schema: {type: string, format: date}, description: pricing day}
+          responses:
+            200: {description: "{months, on, since, total, by_region: [...], by_tier: [...], unpriced_lines}"}
+            404: {description: No such version}
+            422: {description: Not a draft, or bad months / date}
+        """
+        try:
+            months = policy_simulation.parse_months(request.args.get("months"))
+            on = price_report.period(request.args.get("on"), None)[0]
+            result = policy_simulation.simulate(
+                db.session, self.load_version(pk), current_scope(), months, on
+            )
+        except DomainError as error:
+            return self.fail(error)
+        return self.response(200, **result.as_dict())
 
     @expose("/<int:pk>/publish", methods=["POST"])
     @protect()

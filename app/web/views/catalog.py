@@ -23,6 +23,7 @@ CATALOG_LABELS = {
     "unit": _l("Unit"),
     "pack_size": _l("Pack size"),
     "shelf_life_days": _l("Shelf life (days)"),
+    "standard_cost": _l("Standard cost"),
     "slow_moving_days": _l("Slow-moving after (days)"),
     "kind": _l("Kind"),
     "dealer": _l("Dealer"),
@@ -78,8 +79,8 @@ class ProductView(excel_buttons("ProductExcelView", "Product"), ProductHooks, Dm
     base_filters = []
     own = ["code", "name", "name_en", "product_line", "category", "brand", "unit", "pack_size"]
     list_columns = [*own, "status"]
-    show_columns = [*own, "shelf_life_days", "status", "created_at", "updated_at"]
-    add_columns = edit_columns = [*own, "shelf_life_days", "status"]
+    show_columns = [*own, "shelf_life_days", "standard_cost", "status", "created_at", "updated_at"]
+    add_columns = edit_columns = [*own, "shelf_life_days", "standard_cost", "status"]
     search_columns = ["code", "name", "name_en", "product_line", "category", "brand", "status"]
     order_columns = ["code", "name", "brand", "status"]
     base_order = ("code", "asc")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.adapters import pricing, pricing_admin
+from app.adapters import policy_simulation, pricing, pricing_admin
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import DomainError
 from app.extensions import db
@@ -72,12 +72,22 @@ class PricePolicyView(BaseView):
         records = sorted(pricing.conditions_of(db.session, pk), key=lambda c: (c.type, c.sku or "", c.id))
         problems = pricing_admin.validate(db.session, version) if request.args.get("check") else None
         changes = pricing_admin.diff_with_live(db.session, version) if request.args.get("diff") else None
+        simulation = None
+        if request.args.get("simulate") and version.status == "draft":
+            try:
+                months = policy_simulation.parse_months(request.args.get("months"))
+                simulation = policy_simulation.simulate(
+                    db.session, version, current_scope(), months
+                ).as_dict()
+            except DomainError as error:
+                flash(error.message, "danger")
         return self.render_template(
             "pricing/version.html",
             version=version,
             records=[condition_json(c) for c in records],
             problems=problems,
             changes=changes,
+            simulation=simulation,
             fields=RECORD_FIELDS,
             title=_("Price policy version %(number)s", number=version.number),
         )
