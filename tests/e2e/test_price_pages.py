@@ -93,3 +93,25 @@ def test_excel_import_adds_records_to_a_draft_and_names_bad_rows(app, policy):
         assert (job.inserted, job.failed) == (1, 2), (job.status, job.message, job.report)
         after = db.session.scalar(select(func.count()).where(PriceRecord.version_id == pk))
         assert after == before + 1
+
+
+def test_a_draft_record_is_edited_on_the_page(app, policy):
+    client = app.test_client()
+    assert web_login(client, "finance").status_code == 302
+    page = client.get("/pricing/").get_data(as_text=True)
+    draft_url = client.post("/pricing/draft", data={"note": "改价", "csrf_token": csrf_token(page)}).headers[
+        "Location"
+    ]
+    pk = int(re.search(r"/pricing/(\d+)", draft_url).group(1))
+    page = client.get(draft_url).get_data(as_text=True)
+    rid = re.search(r'<tr data-record="(\d+)">(?:(?!</tr>).)*value="W-1500"', page, re.S).group(1)
+    form = {"type": "base", "sku": "W-1500", "price": "41.50", "csrf_token": csrf_token(page)}
+    client.post(f"/pricing/{pk}/records/{rid}/edit", data=form)
+    page = client.get(draft_url).get_data(as_text=True)
+    assert re.search(rf'<tr data-record="{rid}">(?:(?!</tr>).)*value="41.5000"', page, re.S)
+    bad = client.post(
+        f"/pricing/{pk}/records/{rid}/edit", data={**form, "price": "-1"}, follow_redirects=True
+    )
+    assert "price" in bad.get_data(as_text=True)
+    page = client.get(draft_url).get_data(as_text=True)
+    assert re.search(rf'<tr data-record="{rid}">(?:(?!</tr>).)*value="41.5000"', page, re.S)  # unchanged

@@ -33,6 +33,7 @@ class PricePolicyView(BaseView):
         "new_draft": WRITE,
         "add_record": WRITE,
         "delete_record": WRITE,
+        "edit_record": WRITE,
         "publish": WRITE,
     }
     default_view = "versions"
@@ -100,6 +101,20 @@ class PricePolicyView(BaseView):
             raw = {k: request.form.get(k) for k in RECORD_FIELDS}
             raw["stackable"] = bool(request.form.get("stackable"))
             pricing_admin.add_record(db.session, version, pricing_admin.record_values(db.session, raw))
+        except DomainError as error:
+            return self._done(pk, error=error)
+        return self._done(pk)
+
+    @expose("/<int:pk>/records/<int:rid>/edit", methods=["POST"])
+    @has_access
+    def edit_record(self, pk: int, rid: int):
+        record = db.session.get(PriceRecord, rid)
+        if record is None or record.version_id != pk:
+            abort(404)
+        try:
+            raw = {k: request.form.get(k) for k in RECORD_FIELDS}
+            raw["stackable"] = bool(request.form.get("stackable"))
+            pricing_admin.update_record(db.session, record, pricing_admin.record_values(db.session, raw))
         except DomainError as error:
             return self._done(pk, error=error)
         return self._done(pk)
