@@ -66,3 +66,38 @@ def test_rep_files_on_a_phone_and_the_regional_manager_approves(server, new_page
     expect(phone.get_by_test_id("request-summary")).to_have_attribute("data-status", "approved")
     expect(phone.get_by_test_id("request-summary")).to_contain_text("rm_east")
     screenshot(phone, "price-4-phone-approved")
+
+
+def test_the_regional_manager_rejects_and_the_request_shows_rejected(server, new_page, screenshot):
+    asked = (policy_price(server) * Decimal("0.96")).quantize(Decimal("0.0001"))  # 4 % below
+    rep = new_page()
+    log_in(rep, "rep_sh")
+    rep.goto("/price/requests/new")
+    rep.locator("select[name=dealer]").select_option(DEALER)
+    if rep.locator("input[name='lines[0][sku]']").count() == 0:
+        rep.locator(".dms-add-row").first.click()
+    rep.locator("input[name='lines[0][sku]']").fill(SKU)
+    rep.locator("input[name='lines[0][qty]']").fill("120")
+    rep.locator("input[name='lines[0][requested_price]']").fill(str(asked))
+    rep.locator("select[name=reason_code]").select_option("VOLUME")
+    rep.locator("textarea[name=reason]").fill("大单，客户要求让利 4%")
+    rep.locator("input[name=valid_from]").fill(date.today().isoformat())
+    rep.locator("input[name=valid_to]").fill((date.today() + timedelta(days=14)).isoformat())
+    rep.get_by_test_id("submit-request").click()
+    expect(rep).to_have_url(re.compile(r"/price/requests/\d+$"))
+    request_url = rep.url
+
+    desk = new_page()
+    log_in(desk, "rm_east")
+    desk.goto("/inbox/")
+    desk.locator("[data-testid=inbox] tr", has_text="区域经理审批价格").get_by_role("link").first.click()
+    desk.locator("input[name=decision][value=reject]").check()
+    desk.locator("select[name=reason_code]").select_option("OTHER")
+    desk.locator("textarea[name=comment]").fill("利润不足，不同意")
+    desk.locator("form.dms-form button[type=submit]").click()
+    expect(desk).to_have_url(re.compile(r"/inbox/$"))
+
+    rep.goto(request_url)
+    expect(rep.get_by_test_id("request-summary")).to_have_attribute("data-status", "rejected")
+    expect(rep.get_by_test_id("request-summary")).to_contain_text("利润不足")
+    screenshot(rep, "price-5-rejected")
