@@ -59,14 +59,14 @@ def serving_warehouse(session: Session, dealer: Dealer) -> Warehouse | None:
     if own is not None and own.parent is not None and own.parent.kind != "dealer" and own.parent.active:
         return own.parent
     path = dealer.region.path
-    regional = session.scalars(
-        select(Warehouse)
+    regional = session.execute(  # ids and region paths at once (no region loaded per warehouse)
+        select(Warehouse.id, Region.path)
         .join(Region, Warehouse.region_id == Region.id)
         .where(Warehouse.kind == "regional", Warehouse.active.is_(True))
     ).all()
-    covering = [w for w in regional if is_within(path, {w.region.path})]
+    covering = [(len(region), -wid, wid) for wid, region in regional if is_within(path, {region})]
     if covering:
-        return max(covering, key=lambda w: (len(w.region.path), -w.id))
+        return session.get(Warehouse, max(covering)[2])
     return session.scalar(
         select(Warehouse)
         .where(Warehouse.kind == "hq", Warehouse.active.is_(True))

@@ -16,7 +16,7 @@ rule task would. A line without a policy price cannot be compared: it goes to ``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -75,14 +75,25 @@ class PriceCheck:
     deciding: int
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (Decimals as strings, dates ISO)."""
-        return _plain(asdict(self))
+        """JSON-ready (Decimals as strings, dates ISO); field by field (``asdict`` deep-copies)."""
+        return {
+            "dealer": self.dealer,
+            "tier": self.tier,
+            "on": self.on.isoformat(),
+            "lines": [{f: _plain(getattr(line, f)) for f in LINE_FIELDS} for line in self.lines],
+            "outcome": self.outcome,
+            "level": self.level,
+            "deciding": self.deciding,
+        }
 
     def flow_inputs(self) -> dict[str, Any]:
         """The decision table's inputs for the deciding line (start data of the review flow)."""
         line = self.lines[self.deciding]
         deviation = line.deviation_pct if line.deviation_pct is not None else Decimal(-100)
         return {"tier": self.tier, "product_line": line.product_line, "deviation": deviation}
+
+
+LINE_FIELDS = tuple(f.name for f in fields(CheckedLine))
 
 
 def _plain(value: Any) -> Any:
