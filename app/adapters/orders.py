@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from app.adapters import order_checks, order_events, price_review
 from app.adapters.pricing import quote
@@ -141,7 +141,12 @@ def price_lines(
     """Replace the order's lines: each priced by the policy (the quote's steps kept), or at the
     price asked for; the order's amount is their sum."""
     skus = [line.sku for line in lines]
-    products = {p.code: p for p in session.scalars(select(Product).where(Product.code.in_(skus)))}
+    products = {
+        p.code: p
+        for p in session.scalars(  # with their product lines: the checks read them
+            select(Product).where(Product.code.in_(skus)).options(joinedload(Product.product_line))
+        )
+    }
     errors = {}
     for index, line in enumerate(lines):
         product = products.get(line.sku)
