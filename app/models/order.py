@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from app.models.base import Audited, Timestamps, UTCDateTime, utcnow
 from app.models.catalog import Product
@@ -74,7 +74,10 @@ class SalesOrder(Audited, Timestamps, Model):
 
 class OrderLine(Audited, Model):
     """A line: the quantity asked, the price (the quote's, or one asked for), and how much is
-    reserved, shipped and received."""
+    reserved, shipped and received. ``_sentinel`` only lets SQLAlchemy insert an order's lines
+    in one statement on SQLite (insertmanyvalues needs it to match the returned ids)."""
+
+    __audit_exclude__ = ("_sentinel",)
 
     __tablename__ = "order_line"
     __table_args__ = (
@@ -97,6 +100,7 @@ class OrderLine(Audited, Model):
     reserved_qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     shipped_qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     received_qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
