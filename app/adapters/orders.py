@@ -56,17 +56,20 @@ def add_event(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """One line of the order's timeline (status before → now)."""
-    order.events.append(
-        OrderEvent(
-            actor=actor[:100],
-            action=action,
-            from_status=before,
-            to_status=order.status,
-            note=note,
-            data=data,
-        )
+    """One line of the order's timeline (status before → now); the order's earlier events are
+    not loaded for it."""
+    event = OrderEvent(
+        order=order,
+        actor=actor[:100],
+        action=action,
+        from_status=before,
+        to_status=order.status,
+        note=note,
+        data=data,
     )
+    session = object_session(order)
+    if session is not None:
+        session.add(event)
 
 
 def session_of(order: SalesOrder) -> Session:

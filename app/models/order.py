@@ -120,6 +120,7 @@ class OrderCheck(Model):
     outcome: Mapped[str] = mapped_column(String(20), nullable=False)
     figures: Mapped[dict] = mapped_column(JSON, nullable=False)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # one INSERT for a round's checks
 
     order: Mapped[SalesOrder] = relationship(back_populates="checks")
 
@@ -139,6 +140,7 @@ class OrderEvent(Model):
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # one INSERT for several events
 
     order: Mapped[SalesOrder] = relationship(back_populates="events")
 

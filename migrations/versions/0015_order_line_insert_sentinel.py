@@ -1,4 +1,4 @@
-"""order line insert sentinel: lets an order's lines be inserted in one statement on SQLite
+"""insert sentinels on order lines, checks and events: several rows in one statement on SQLite
 
 Revision ID: 0015
 Revises: 0014
@@ -16,11 +16,16 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ('order_line', 'order_check', 'order_event')
+
+
 def upgrade():
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('_sentinel', sa.Integer(), nullable=True))
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('_sentinel', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('order_line', schema=None) as batch_op:
-        batch_op.drop_column('_sentinel')
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('_sentinel')
