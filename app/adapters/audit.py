@@ -92,9 +92,17 @@ def _changes(obj: object) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
+_KEY_ATTRS: dict[type, tuple[str, ...]] = {}
+
+
 def _entity(obj: object) -> tuple[str, str]:
-    ident = inspect(obj).mapper.primary_key_from_instance(obj)
-    return type(obj).__name__, ",".join(str(i) for i in ident)
+    """Class name and primary key (the key attributes' names are looked up once per class)."""
+    cls = type(obj)
+    keys = _KEY_ATTRS.get(cls)
+    if keys is None:
+        mapper = inspect(cls)
+        keys = _KEY_ATTRS[cls] = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    return cls.__name__, ",".join(str(getattr(obj, k)) for k in keys)
 
 
 def _row(action: str, entity: str, entity_id: str, before, after) -> dict[str, Any]:
