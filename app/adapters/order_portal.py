@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.adapters.order_checks import available_at, serving_warehouse
 from app.adapters.pricing import price_list
 from app.adapters.scope_sql import dealer_clause
-from app.domain.pricing import PROMO
+from app.domain.pricing_model import PROMO
 from app.domain.scope import DataScope
 from app.models import Dealer, DealerAddress, Product
 

@@ -22,7 +22,7 @@ from app.adapters.scope_sql import dealer_clause
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.pricing import PROMO
+from app.domain.pricing_model import PROMO
 from app.domain.stock import Movement
 from app.engine import runtime
 from app.models import (

@@ -24,7 +24,7 @@ from app.adapters import pricing
 from app.adapters.order_checks import EXPOSED
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import ValidationFailed
-from app.domain.pricing import Item
+from app.domain.pricing_model import Item
 from app.domain.scope import DataScope
 from app.models import Dealer, OrderLine, PolicyVersion, Product, SalesOrder
 

@@ -27,7 +27,8 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
-from app.domain.pricing import SPECIAL, Buyer, Condition, Item, PriceIndex, Quote, QuoteLine, quote_lines
+from app.domain.pricing import PriceIndex, quote_lines
+from app.domain.pricing_model import SPECIAL, Buyer, Condition, Item, Quote, QuoteLine
 from app.domain.pricing_values import parse_money
 from app.models import (
     Category,

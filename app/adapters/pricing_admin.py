@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.pricing import conditions_of, effective_version, invalidate_cache
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.pricing import RECORD_TYPES, Condition
+from app.domain.pricing_model import RECORD_TYPES, Condition
 from app.domain.pricing_rules import Diff, Problem, check, diff, problems, record_problems
 from app.domain.pricing_values import parse_money, parse_pct, parse_qty
 from app.models import Category, Dealer, DealerTier, PolicyVersion, PriceRecord, Product, ProductLine, Region

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.domain.errors import ValidationFailed
-from app.domain.pricing import BASE, DEALER, PROMO, RECORD_TYPES, REGION, TIER, VOLUME, Condition
+from app.domain.pricing_model import BASE, DEALER, PROMO, RECORD_TYPES, REGION, TIER, VOLUME, Condition
 
 KEYS = ("sku", "product_line", "category", "region", "tier", "dealer")
 REQUIRED: dict[str, tuple[str, ...]] = {

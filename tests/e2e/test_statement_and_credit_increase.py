@@ -164,10 +164,12 @@ def test_an_approved_increase_raises_the_limit_while_valid(client, tokens):
 
 
 def test_the_credit_check_of_an_order_counts_the_increase_in_force(client, tokens):
+    asked = request_increase(client, tokens["rep"], increase("1500"))  # its own increase, in force today
+    decide(client, tokens, asked["instance_id"], "approve", "同意 ok")
     order = confirmed_order(client, tokens, 1)
     figures = next(c for c in order["checks"] if c["kind"] == "credit")["figures"]
     assert Decimal(figures["limit"]) == credit(client, tokens)["limit"] > Decimal("100000")
-    assert Decimal(figures["temporary_increase"]) >= Decimal("5000.00")
+    assert Decimal(figures["temporary_increase"]) >= Decimal("1500.00")
     # the dealer's figures show the limit in force too
     dealer_id = client.get(
         "/api/v1/dealer/?q=(filters:!((col:code,opr:eq,value:D-SH-1)))", headers=auth(tokens["rep"])

@@ -18,7 +18,7 @@ from app.adapters.excel.spec import Column, SheetSpec
 from app.adapters.pricing import conditions_of
 from app.adapters.pricing_admin import record_values
 from app.domain.errors import ValidationFailed
-from app.domain.pricing import RECORD_TYPES
+from app.domain.pricing_model import RECORD_TYPES
 from app.domain.scope import DataScope
 from app.models import PolicyVersion, PriceRecord
 

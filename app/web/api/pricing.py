@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.adapters import pricing
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import DomainError, NotFound, ValidationFailed
-from app.domain.pricing import Condition, QuoteLine
+from app.domain.pricing_model import Condition, QuoteLine
 from app.domain.uscc import normalise_code
 from app.extensions import db
 from app.models import Dealer
