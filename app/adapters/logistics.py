@@ -112,7 +112,7 @@ def cost_xlsx(rows: list[CostRow], group_by: str) -> bytes:
     sheet.title = "物流费用 Logistics cost"
     sheet.append([group_by, "发货单数 Shipments", "件数 Parcels", "重量kg Weight kg", "运费 Cost"])
     for row in rows:
-        sheet.append([row.key, row.shipments, row.parcels, float(row.weight_kg), float(row.cost)])
+        sheet.append([row.key, row.shipments, row.parcels, row.weight_kg, row.cost])  # Decimals kept
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

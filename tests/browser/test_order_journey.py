@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
@@ -37,7 +38,9 @@ def test_order_on_a_phone_approve_ship_twice_track_and_receive(server, new_page,
     quote = post_json(
         f"{server}/api/v1/price/quote", {"dealer": DEALER, "lines": [{"sku": SKU, "qty": QTY}]}, token
     )
-    assert 10000 <= float(quote["total"]) < 50000  # the approval table sends it to the regional manager
+    assert (
+        Decimal(10000) <= Decimal(quote["total"]) < Decimal(50000)
+    )  # the approval table sends it to the regional manager
 
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in(phone, "dealer_sh1")

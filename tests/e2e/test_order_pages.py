@@ -219,3 +219,13 @@ def test_bulk_actions_recheck_each_order(app):
     assert {
         r[1] for r in list(load_workbook(BytesIO(export.data)).active.iter_rows(values_only=True))[1:]
     } == {"D-SH-1"}
+
+
+def test_a_browser_session_does_not_open_the_json_apis(app):
+    """The APIs take tokens only (they are exempt from CSRF): a logged-in page session gets a 401."""
+    dealer = logged_in(app, "dealer_sh1")
+    body = {"lines": [{"sku": "W-550", "qty": 1}]}
+    assert dealer.post("/api/v1/order/", json=body).status_code == 401
+    assert dealer.get("/api/v1/order/").status_code == 401
+    assert dealer.post("/api/v1/shipment/1/receipt", json={}).status_code == 401
+    assert dealer.get("/api/v1/statement/credit").status_code == 401

@@ -236,10 +236,11 @@ outbox.register(SUBMIT_HANDLER, _submit_imported)
 
 
 def export_rows(session: Session, scope: DataScope) -> Iterator[list[Any]]:
-    """The order lines of the orders the importer may see, in the template's columns."""
+    """The order lines of the orders the importer may see, in the template's columns (the ship-to
+    column stays empty: the order keeps the address text, not the label it was chosen by)."""
     query = (
         select(SalesOrder.number, Dealer.code, Product.code, OrderLine.qty, OrderLine.requested_price,
-               SalesOrder.ship_to, SalesOrder.note, OrderLine.line_no)
+               SalesOrder.note, OrderLine.line_no)
         .join(SalesOrder, OrderLine.order_id == SalesOrder.id)
         .join(Dealer, SalesOrder.dealer_id == Dealer.id)
         .join(Product, OrderLine.product_id == Product.id)
@@ -247,9 +248,8 @@ def export_rows(session: Session, scope: DataScope) -> Iterator[list[Any]]:
         .order_by(SalesOrder.id, OrderLine.line_no)
         .execution_options(yield_per=1000)
     )  # fmt: skip
-    for number, dealer, sku, qty, price, ship_to, note, line_no in session.execute(query):
+    for number, dealer, sku, qty, price, note, line_no in session.execute(query):
         yield [number, dealer, sku, int(qty), price, None, note, f"{number}-{line_no}"]
-        del ship_to
 
 
 def template_lists(session: Session, scope: DataScope) -> dict[str, list[tuple[str, str]]]:

@@ -5,14 +5,14 @@ stock). Permission class ``Order`` (``read``)."""
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import lazy_gettext as _l
 
 from app.adapters import order_alerts
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models.base import utcnow
-from app.web.api.base import status_for
+from app.web.api.base import JsonApi, status_for
 from app.web.caller import caller
 from app.web.permissions import READ
 
@@ -35,11 +35,10 @@ def alert_counts(scope) -> dict[str, int]:
     return order_alerts.count_alerts(db.session, *_when(), scope)
 
 
-class AlertApi(BaseApi):
+class AlertApi(JsonApi):
     resource_name = "alert"
     class_permission_name = "Order"
     method_permission_name = {"orders": READ}
-    allow_browser_login = True
     openapi_spec_tag = "Orders"
 
     @expose("/orders", methods=["GET"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.engine import definitions, runtime
@@ -12,7 +12,7 @@ from app.engine.task_forms import referenced_forms
 from app.extensions import db
 from app.formkit.schemas import form_exists
 from app.models import HumanTask, InstanceEvent, ProcessDefinition, ProcessInstance
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range
 from app.web.caller import caller
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -50,14 +50,8 @@ def instance_json(instance: ProcessInstance, tasks: list[HumanTask]) -> dict:
     }
 
 
-class EngineApi(BaseApi):
+class EngineApi(JsonApi):
     """Shared error mapping: domain errors → JSON with the right status."""
-
-    allow_browser_login = False
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
 
     def json_body(self) -> dict:
         body = request.get_json(silent=True)

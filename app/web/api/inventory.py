@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +20,7 @@ from app.adapters.stock_figures import figures, parse_query
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import StockRule
-from app.web.api.base import DmsModelApi, pk_in_range, status_for
+from app.web.api.base import DmsModelApi, JsonApi, pk_in_range, status_for
 from app.web.api.excel_api import ExcelApiMixin
 from app.web.caller import caller
 from app.web.inventory_data import suggestion_page
@@ -33,16 +33,11 @@ def slow_days() -> int:
     return int(current_app.config["DMS_SLOW_MOVING_DAYS"])
 
 
-class InventoryApi(BaseApi):
+class InventoryApi(JsonApi):
     resource_name = "inventory"
     class_permission_name = "Inventory"
     method_permission_name = {"get_figures": READ, "get_alerts": READ}
-    allow_browser_login = False
     openapi_spec_tag = "Inventory"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
 
     @expose("/figures", methods=["GET"])
     @protect()
@@ -110,11 +105,10 @@ def alert_args(args) -> tuple[date, tuple[str, ...]]:
     return as_of, (kind,) if kind else ALERT_KINDS
 
 
-class ReplenishmentApi(BaseApi):
+class ReplenishmentApi(JsonApi):
     resource_name = "replenishment"
     class_permission_name = "Replenishment"
     method_permission_name = {"list_suggestions": READ, "decide_suggestion": WRITE}
-    allow_browser_login = False
     openapi_spec_tag = "Inventory"
 
     @expose("/suggestions", methods=["GET"])

@@ -5,18 +5,18 @@ caller's data scope, edit a draft or returned order's lines, submit, cancel. Per
 from __future__ import annotations
 
 from flask import g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import idempotency, order_changes, order_views, orders
-from app.domain.errors import DomainError, ValidationFailed
+from app.domain.errors import DomainError
 from app.extensions import db
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range, status_for
 from app.web.api.excel_api import ExcelApiMixin
 from app.web.caller import caller
 from app.web.permissions import READ, WRITE
 
 
-class OrderApi(ExcelApiMixin, BaseApi):
+class OrderApi(ExcelApiMixin, JsonApi):
     resource_name = "order"
     excel_kind = "order"
     class_permission_name = "Order"
@@ -33,18 +33,7 @@ class OrderApi(ExcelApiMixin, BaseApi):
         "excel_job": READ,
         "excel_import": WRITE,
     }
-    allow_browser_login = True
     openapi_spec_tag = "Orders"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
-
-    def body(self) -> dict:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body must be a JSON object", {"body": "a JSON object"})
-        return body
 
     @expose("/", methods=["POST"])
     @protect()

@@ -5,7 +5,7 @@ price-exceptions report. Permission class ``PriceMonitoring`` (``read``: check, 
 from __future__ import annotations
 
 from flask import Response, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import price_report, special_requests
 from app.adapters.price_check import check_lines
@@ -13,29 +13,18 @@ from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Dealer
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range
 from app.web.caller import caller
 from app.web.permissions import READ, WRITE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class PriceMonitoringApi(BaseApi):
+class PriceMonitoringApi(JsonApi):
     resource_name = "price"
     class_permission_name = "PriceMonitoring"
     method_permission_name = {"check": READ, "special_request": WRITE, "show": READ, "exceptions": READ}
-    allow_browser_login = False
     openapi_spec_tag = "Price monitoring"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
-
-    def body(self) -> dict:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body must be a JSON object", {"body": "a JSON object"})
-        return body
 
     @expose("/check", methods=["POST"])
     @protect()

@@ -16,8 +16,8 @@ from app.adapters import policy_simulation, price_report, pricing, pricing_admin
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import PolicyVersion, PriceRecord
-from app.web.api.base import pk_in_range
-from app.web.api.pricing import JsonApi, condition_json
+from app.web.api.base import JsonApi, pk_in_range
+from app.web.api.pricing import condition_json
 from app.web.permissions import READ, WRITE
 from app.web.scope import current_scope
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 
 from app.adapters import pricing
@@ -21,7 +21,7 @@ from app.domain.pricing_model import Condition, QuoteLine
 from app.domain.uscc import normalise_code
 from app.extensions import db
 from app.models import Dealer
-from app.web.api.base import status_for
+from app.web.api.base import JsonApi
 from app.web.permissions import READ
 from app.web.scope import current_scope
 
@@ -78,20 +78,6 @@ def scoped_dealer(code: object, field: str = "dealer", unknown_status: int = 422
     if not visible:
         raise NotFound(f"no dealer {code} in your data scope", {field: "not found"})
     return dealer  # type: ignore[return-value]
-
-
-class JsonApi(BaseApi):
-    allow_browser_login = False
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
-
-    def body(self) -> dict:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body must be a JSON object", {"body": "a JSON object"})
-        return body
 
 
 class PriceApi(JsonApi):

@@ -7,13 +7,13 @@ data scope."""
 from __future__ import annotations
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import payments, receivable_views
 from app.domain.errors import DomainError, ValidationFailed
 from app.engine import outbox
 from app.extensions import db
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range
 from app.web.api.excel_api import ExcelApiMixin
 from app.web.caller import caller
 from app.web.permissions import READ, WRITE
@@ -21,13 +21,8 @@ from app.web.permissions import READ, WRITE
 EXCEL_PERMISSIONS = {"excel_template": READ, "excel_export": READ, "excel_job": READ, "excel_import": WRITE}
 
 
-class ReceivableApiBase(BaseApi):
+class ReceivableApiBase(JsonApi):
     class_permission_name = "Receivable"
-    allow_browser_login = True
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
 
 
 class PaymentApi(ExcelApiMixin, ReceivableApiBase):

@@ -7,13 +7,13 @@ sender's secret from ``DMS_TRACKING_SECRETS``). Permission class ``Shipment`` (`
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import logistics, order_views, shipments
 from app.domain import shipments as sd
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range, status_for
 from app.web.caller import caller
 from app.web.permissions import READ, RECEIVE, WRITE
 
@@ -27,16 +27,11 @@ def tracking_secrets(raw: str | None) -> dict[str, str]:
     return {name.strip(): secret.strip() for name, secret in pairs if name.strip() and secret.strip()}
 
 
-class ShipmentApi(BaseApi):
+class ShipmentApi(JsonApi):
     resource_name = "shipment"
     class_permission_name = "Shipment"
     method_permission_name = {"ship": WRITE, "show": READ, "receipt": RECEIVE, "costs": READ}
-    allow_browser_login = True
     openapi_spec_tag = "Shipments"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
 
     @expose("/order/<pk>", methods=["POST"])
     @protect()

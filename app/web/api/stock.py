@@ -10,7 +10,7 @@ dealer's sell-out report — a role with ``move`` but not ``write`` (Dealer) may
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters.stock_api import balance_page, check_movements_in_scope, sync_snapshot, visible_warehouse
 from app.adapters.stock_ledger import apply_movements
@@ -19,7 +19,7 @@ from app.domain.stock import parse_movements
 from app.domain.stock_snapshot import parse_snapshot
 from app.domain.uscc import normalise_code
 from app.extensions import db
-from app.web.api.base import status_for
+from app.web.api.base import JsonApi
 from app.web.permissions import MOVE, READ, WRITE
 from app.web.scope import current_scope
 
@@ -39,22 +39,11 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-class StockApi(BaseApi):
+class StockApi(JsonApi):
     resource_name = "stock"
     class_permission_name = "Stock"
     method_permission_name = {"balances": READ, "post_movements": MOVE, "put_balances": WRITE}
-    allow_browser_login = False
     openapi_spec_tag = "Stock"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
-
-    def body(self):
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body must be a JSON object", {"body": "a JSON object"})
-        return body
 
     @expose("/balances", methods=["GET"])
     @protect()

@@ -5,12 +5,12 @@ is write-only: it is returned once, when the server generates it on create."""
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import webhooks
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.web.api.base import pk_in_range, status_for
+from app.web.api.base import JsonApi, pk_in_range
 from app.web.caller import caller
 from app.web.permissions import READ, WRITE
 
@@ -26,7 +26,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-class WebhookApi(BaseApi):
+class WebhookApi(JsonApi):
     resource_name = "webhook"
     class_permission_name = "Webhook"
     method_permission_name = {
@@ -38,18 +38,7 @@ class WebhookApi(BaseApi):
         "deliveries": READ,
         "replay": WRITE,
     }
-    allow_browser_login = False
     openapi_spec_tag = "Webhooks"
-
-    def fail(self, error: DomainError):
-        db.session.rollback()
-        return self.response(status_for(error), message=error.message, errors=error.errors)
-
-    def body(self) -> dict:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationFailed("the body must be a JSON object", {"body": "a JSON object"})
-        return body
 
     @staticmethod
     def allow_private() -> bool:

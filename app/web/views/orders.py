@@ -268,7 +268,7 @@ def _export_selected(ids: list[int]):
             continue
         for line in order.lines:
             rows.append([order.number, order.dealer.code, order.dealer.name, order.status, line.product.code,
-                         line.product.name, int(line.qty), float(line.unit_price), float(line.amount),
+                         line.product.name, int(line.qty), line.unit_price, line.amount,
                          int(line.shipped_qty), order.created_at.strftime("%Y-%m-%d %H:%M")])  # fmt: skip
     headers = [gettext("Number"), gettext("Dealer"), gettext("Name"), gettext("Status"), gettext("SKU"),
                gettext("Product"), gettext("Quantity"), gettext("Unit price"), gettext("Amount"),
