@@ -16,6 +16,7 @@ from flask import Flask
 
 from app.adapters.scheduler_lock import lock_for
 from app.jobs.alerts import qualification_alerts
+from app.jobs.analytics import analytics_update
 from app.jobs.engine import drain_outbox, fire_timers
 from app.jobs.notifications import deliver_webhooks, mail_notifications
 from app.jobs.order_alerts import order_alerts
@@ -48,6 +49,7 @@ JOBS: list[tuple[str, object, object]] = [
         lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
     ),
     ("orders.alerts", order_alerts, {"trigger": "interval", "hours": 1}),
+    ("analytics.update", analytics_update, {"trigger": "interval", "seconds": 60}),  # docs/analytics.md
 ]
 
 

@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Model.metadata`` (used by Alembic).
 """
 
+from app.models.analytics import AnalyticsWatermark, DealerMonth, OrderDay, ProductMonth, SaleLine
 from app.models.audit import AuditLog
 from app.models.catalog import Category, Product, ProductLine
 from app.models.dealer import Dealer, DealerTier
@@ -42,11 +43,13 @@ from app.models.user_scope import UserScope
 from app.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AnalyticsWatermark",
     "AuditLog",
     "Category",
     "Claim",
     "CreditIncrease",
     "Dealer",
+    "DealerMonth",
     "DealerAddress",
     "DealerAuthorization",
     "DealerContact",
@@ -63,6 +66,7 @@ __all__ = [
     "Notification",
     "OrderChangeRequest",
     "OrderCheck",
+    "OrderDay",
     "OrderEvent",
     "OrderLine",
     "OutboxEntry",
@@ -77,9 +81,11 @@ __all__ = [
     "ProcessInstance",
     "ProcessVersion",
     "Product",
+    "ProductMonth",
     "ProductLine",
     "Region",
     "ReplenishmentSuggestion",
+    "SaleLine",
     "SalesOrder",
     "SchedulerLock",
     "Shipment",
