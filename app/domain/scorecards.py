@@ -191,6 +191,8 @@ def score(kpi_set: KpiSet, values: MetricValues, targets: Mapping[str, Decimal] 
     clean = {metric: v for metric, raw in values.items() if (v := _value(metric, raw)) is not None}
     targets = targets or {}
     bad = {k.key: p for k in kpi_set.kpis if k.key in targets if (p := target_problem(k, targets[k.key]))}
+    known = {k.key for k in kpi_set.kpis}
+    bad.update({key: f"the set {kpi_set.key} has no such KPI" for key in targets if key not in known})
     if bad:
         raise ValidationFailed("invalid target: " + "; ".join(f"{k}: {v}" for k, v in bad.items()), bad)
     counted = {k.key for k in kpi_set.kpis if k.metric in clean or k.missing != "exclude"}

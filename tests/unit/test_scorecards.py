@@ -187,6 +187,9 @@ def test_a_dealers_own_target_replaces_the_default_and_a_bad_one_is_refused_nami
     with pytest.raises(ValidationFailed) as caught:
         score(KPIS, FULL, targets={"turnover": D(95)})
     assert "below the floor 90" in caught.value.errors["turnover"]
+    with pytest.raises(ValidationFailed) as caught:
+        score(KPIS, FULL, targets={"volume": D(95)})
+    assert caught.value.errors == {"volume": "the set test has no such KPI"}
 
 
 # ---- totals and missing values ----
