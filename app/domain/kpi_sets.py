@@ -20,7 +20,6 @@ from app.domain.kpi_metrics import HIGHER, LOWER, METRICS
 
 SCHEMA_VERSION = 1
 PERIOD_KINDS = ("month", "quarter", "year")
-OPERATORS = ("<", "<=", ">", ">=", "==", "!=")
 SEVERITIES = ("critical", "warning", "info")  # most severe first
 HUNDRED = Decimal(100)
 
