@@ -97,9 +97,9 @@ def parse_query(args: Mapping[str, Any], today: date) -> SalesQuery:
             errors["from"] = f"not before {EARLIEST}"
         elif end > add_months(start, 12 * MAX_YEARS):
             errors["to"] = f"the period may span at most {MAX_YEARS} years"
-    order = str(args.get("order") or "desc").strip()
+    order = str(args.get("sort") or "desc").strip()
     if order not in ("asc", "desc"):
-        errors["order"] = "asc or desc"
+        errors["sort"] = "asc or desc"
     limit_raw = str(args.get("limit") or "1000").strip()
     limit = int(limit_raw) if limit_raw.isdigit() else 0
     if not 1 <= limit <= 5000:

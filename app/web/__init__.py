@@ -107,6 +107,7 @@ def register_views(appbuilder) -> None:
     _register_orders(appbuilder)
     _register_receivables(appbuilder)
     _register_webhooks_and_alerts(appbuilder)
+    _register_analytics(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -235,3 +236,15 @@ def _register_receivables(appbuilder) -> None:
         appbuilder.add_link(name, href=href, label=label, icon=icon, **menu)
     for api in (PaymentApi, InvoiceApi, StatementApi, CreditIncreaseApi):
         appbuilder.add_api(api)
+
+
+def _register_analytics(appbuilder) -> None:
+    """Sales analytics (menu "数据分析 Analytics"): the page with drill-down and its API."""
+    from app.web.api.analytics import AnalyticsApi
+    from app.web.views.analytics import SalesAnalyticsView
+
+    menu = dict(category="Analytics", category_label=_l("Analytics"), category_icon="fa-chart-line")
+    appbuilder.add_view(
+        SalesAnalyticsView, "Sales analytics", label=_l("Sales analytics"), icon="fa-chart-area", **menu
+    )
+    appbuilder.add_api(AnalyticsApi)
