@@ -163,11 +163,15 @@ def _lock(session: Session, now: datetime) -> AnalyticsWatermark:
     """Take the watermark row (created on first use) for this transaction: a second update or
     rebuild waits until this one commits."""
     table = AnalyticsWatermark.__table__
-    taken = session.execute(update(table).where(table.c.name == WATERMARK).values(last_run_at=now))
-    if not taken.rowcount:
+    taken = session.execute(
+        update(table)
+        .where(table.c.name == WATERMARK)
+        .values(last_run_at=now)
+        .returning(table.c.last_event_id)
+    ).scalar()
+    if taken is None:
         session.execute(insert(table).values(name=WATERMARK, last_event_id=0, last_run_at=now))
-    row = session.execute(select(table).where(table.c.name == WATERMARK)).one()
-    return AnalyticsWatermark(name=row.name, last_event_id=row.last_event_id)
+    return AnalyticsWatermark(name=WATERMARK, last_event_id=taken or 0)
 
 
 def _set_mark(session: Session, last_event_id: int, **extra) -> None:
@@ -181,12 +185,12 @@ def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) 
     """Book every order with timeline events after the watermark, then move it. Flushes; the
     caller commits (one transaction: the watermark moves with the figures)."""
     mark = _lock(session, now or utcnow())
-    top = session.scalar(select(func.max(OrderEvent.id))) or 0
+    top, events = session.execute(
+        select(func.max(OrderEvent.id), func.count()).where(OrderEvent.id > mark.last_event_id)
+    ).one()
+    top = top or mark.last_event_id
     lookback = PG_LOOKBACK if session.get_bind().dialect.name == "postgresql" else 0
     low = max(0, mark.last_event_id - lookback)
-    events = session.scalar(
-        select(func.count()).where(OrderEvent.id > mark.last_event_id, OrderEvent.id <= top)
-    )
     order_ids = sorted(
         session.scalars(
             select(OrderEvent.order_id).where(OrderEvent.id > low, OrderEvent.id <= top).distinct()
@@ -194,8 +198,8 @@ def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) 
     )
     for start in range(0, len(order_ids), CHUNK):
         book_orders(session, order_ids[start : start + CHUNK], zone)
-    _set_mark(session, max(top, mark.last_event_id))
-    return UpdateResult(events or 0, len(order_ids), max(top, mark.last_event_id))
+    _set_mark(session, top)
+    return UpdateResult(events or 0, len(order_ids), top)
 
 
 def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> int:
