@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.adapters.analytics_query import SOURCES, _where, resolve_codes
-from app.adapters.analytics_terms import SalesQuery, money
+from app.adapters.analytics_terms import CODE, SalesQuery, money
+from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
 from app.models import Dealer, Product, SaleLine, SalesOrder
 
@@ -94,7 +95,10 @@ def lines(
     )
     query = _filtered(session, scope, q, query, joined=("dealer", "product"))
     if order_number:
-        query = query.where(SalesOrder.number == order_number.strip().upper())
+        number = order_number.strip().upper()
+        if not CODE.fullmatch(number):
+            raise ValidationFailed("order: an order number", {"order": "an order number"})
+        query = query.where(SalesOrder.number == number)
     rows = session.execute(query.order_by(s.day, SalesOrder.number, Product.code).limit(MAX_LINES + 1)).all()
     return {
         "filters": dict(q.filters),

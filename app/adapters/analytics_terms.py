@@ -5,6 +5,7 @@ labels, and the rollup arithmetic (what a booked line adds to each rollup). Unit
 from __future__ import annotations
 
 import calendar
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ MEASURES = ("amount", "quantity", "order_count", "average_order")
 FILTERS = ("dealer", "tier", "region", "warehouse", "product_line", "category", "sku")
 MAX_GROUP_BY = 3
 MAX_YEARS = 10
-EARLIEST = date(2000, 1, 1)
+EARLIEST, LATEST = date(2000, 1, 1), date(2200, 12, 31)
+CODE = re.compile(r"[A-Z0-9._/\-]{1,40}")  # dealer, region, SKU … codes as the catalogue cleans them
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,15 @@ def parse_query(args: Mapping[str, Any], today: date) -> SalesQuery:
         except ValueError:
             errors[key] = "a date like 2026-01-31"
             dates[key] = None
+        if dates[key] is not None and not EARLIEST <= dates[key] <= LATEST:
+            errors[key] = f"between {EARLIEST} and {LATEST}"
     end = dates["to"] or today
     start = dates["from"] or first_of_month(add_months(end, -11))
     if "from" not in errors and "to" not in errors:
         if start > end:
             errors["from"] = "must not be after 'to'"
         elif start < EARLIEST:
-            errors["from"] = f"not before {EARLIEST}"
+            errors["from"] = f"between {EARLIEST} and {LATEST}"
         elif end > add_months(start, 12 * MAX_YEARS):
             errors["to"] = f"the period may span at most {MAX_YEARS} years"
     order = str(args.get("sort") or "desc").strip()
@@ -104,11 +108,14 @@ def parse_query(args: Mapping[str, Any], today: date) -> SalesQuery:
     limit = int(limit_raw) if limit_raw.isdigit() else 0
     if not 1 <= limit <= 5000:
         errors["limit"] = "a whole number from 1 to 5000"
+    filters = {k: str(args[k]).strip().upper() for k in FILTERS if str(args.get(k) or "").strip()}
+    for key, code in filters.items():
+        if not CODE.fullmatch(code):
+            errors[key] = "a code of letters, digits, '.', '_', '/', '-' (at most 40)"
     if errors:
         raise ValidationFailed(
             "invalid analytics query: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
         )
-    filters = {k: str(args[k]).strip().upper() for k in FILTERS if str(args.get(k) or "").strip()}
     return SalesQuery(tuple(group_by), tuple(measures), start, end, filters, order == "desc", limit)
 
 

@@ -218,3 +218,17 @@ def test_xlsx_exports_are_scoped_with_decimal_money(client, tokens):
 
 def test_no_token_no_figures(client):
     assert client.get("/api/v1/analytics/sales").status_code == 401
+
+
+def test_odd_input_is_422_not_an_error(client, tokens):
+    lines = get(
+        client, tokens["exec"], "/api/v1/analytics/sales/lines", expect=422, order="SO\x00-1"
+    ).get_json()
+    assert "order" in lines["errors"]
+    assert "to" in get(client, tokens["exec"], expect=422, to="9999-12-31").get_json()["errors"]
+    assert (
+        "page"
+        in get(client, tokens["exec"], "/api/v1/analytics/sales/orders", expect=422, page="-1").get_json()[
+            "errors"
+        ]
+    )
