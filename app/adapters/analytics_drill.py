@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.adapters.analytics_query import SOURCES, _where, resolve_codes
+from app.adapters.analytics_query import SOURCES, resolve_codes, where_clauses
 from app.adapters.analytics_terms import CODE, SalesQuery, money
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
@@ -28,7 +28,7 @@ def _filtered(session: Session, scope: DataScope, q: SalesQuery, query, joined: 
         query = query.join(Dealer, Dealer.id == SaleLine.dealer_id)
     if set(found) & {"product_line", "category"} and "product" not in joined:
         query = query.join(Product, Product.id == SaleLine.product_id)
-    return query.where(*_where(SOURCES["sale_line"], q, scope, found))
+    return query.where(*where_clauses(SOURCES["sale_line"], q, scope, found))
 
 
 def orders(session: Session, scope: DataScope, q: SalesQuery, page: int = 0) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.adapters.analytics_terms import (
-    PRODUCT_DIMENSIONS,
     SalesQuery,
     bucket_label,
     bucket_period,
@@ -138,7 +137,10 @@ def resolve_codes(session: Session, scope: DataScope, filters: dict[str, str]) -
     return found
 
 
-def _where(source: Source, q: SalesQuery, scope: DataScope, found: dict[str, Any]) -> list[ColumnElement]:
+def where_clauses(
+    source: Source, q: SalesQuery, scope: DataScope, found: dict[str, Any]
+) -> list[ColumnElement]:
+    """The period, the caller's scope (dealers in it) and the filters, on ``source``."""
     t = source.model
     if source.monthly:
         clauses = [t.month >= month_key(q.start), t.month <= month_key(q.end)]
@@ -175,7 +177,7 @@ def _grouped(session: Session, source: Source, q: SalesQuery, scope: DataScope, 
         query = query.join(Dealer, Dealer.id == t.dealer_id)
     if q.needs_product() and set(dims + tuple(found)) & {"product_line", "category"}:
         query = query.join(Product, Product.id == t.product_id)
-    query = query.where(*_where(source, q, scope, found))
+    query = query.where(*where_clauses(source, q, scope, found))
     if dims:
         query = query.group_by(*exprs)
     return [dict(row._mapping) for row in session.execute(query)]
@@ -273,7 +275,3 @@ def _label(session: Session, rows: list[dict], q: SalesQuery) -> list[dict[str, 
         item["drill"] = {**drill, "from": period[0].isoformat(), "to": period[1].isoformat()}
         out.append(item)
     return out
-
-
-def product_dimension(q: SalesQuery) -> str | None:
-    return next((d for d in q.group_by if d in PRODUCT_DIMENSIONS), None)
