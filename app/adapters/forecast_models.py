@@ -3,13 +3,13 @@ backtest stand-in, and the forecast of many series on a process pool (docs/forec
 
 The ladder, by the months of history ``n`` (months that sold nothing count, as zeros): all zero →
 zero; ``n`` ≥ 24 and at most half the months zero → Holt-Winters (damped additive trend,
-seasonality of period 12: additive, or multiplicative when every month sold something and it has
-the lower AICc); ``n`` ≥ 10 → Holt (damped additive trend); ``n`` ≥ 4 → simple exponential
-smoothing; else the mean. Intermittent series (more than half the months zero) go to simple
-exponential smoothing. A fit that fails, gives NaN or explodes (above ten times the history's
-highest month) passes to the next rung; the mean never fails. Warnings are silenced; nothing here
-raises on odd data. In ``forecast_one`` the seasonal form is chosen at the first backtest origin
-and kept for the final fit (one optimisation fewer per series).
+seasonality of period 12: multiplicative when every month sold something and a quick screen at
+fixed settings fits it better, else additive); ``n`` ≥ 10 → Holt (damped additive trend); ``n`` ≥ 4
+→ simple exponential smoothing; else the mean. Intermittent series (more than half the months
+zero) go to simple exponential smoothing. A fit that fails, gives NaN or explodes (above ten times
+the history's highest month) passes to the next rung; the mean never fails. Warnings are
+silenced; nothing here raises on odd data. In ``forecast_one`` the seasonal form is chosen at the
+first backtest origin and kept for the final fit.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ USES = {  # the smoothing parameters each rung has (the others are NaN in statsm
 }
 LADDER = ("holt-winters", "holt", "ses", "mean")
 TOLERANCE = {"ftol": 1e-4, "xtol": 1e-4, "gtol": 1e-4}  # least squares: as accurate, ~2x faster
+SCREEN = {"smoothing_level": 0.2, "smoothing_trend": 0.05, "smoothing_seasonal": 0.1, "damping_trend": 0.95}
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ def rung(history: Sequence[float]) -> str:
     return "ses" if n >= SMOOTHING_MIN else "mean"
 
 
-def _model(y: np.ndarray, method: str, seasonal: str, known: dict | None = None) -> ExponentialSmoothing:
-    kwargs: dict = {"initialization_method": "estimated"}
+def _model(
+    y: np.ndarray, method: str, seasonal: str, known: dict | None = None, heuristic: bool = False
+) -> ExponentialSmoothing:
+    kwargs: dict = {"initialization_method": "heuristic" if heuristic else "estimated"}
     if known is not None:
         kwargs = {
             "initialization_method": "known",
@@ -100,17 +103,30 @@ def _model(y: np.ndarray, method: str, seasonal: str, known: dict | None = None)
     return ExponentialSmoothing(y, **kwargs)
 
 
-def _aicc(result: object) -> float:
-    value = float(getattr(result, "aicc", math.inf))
-    return value if math.isfinite(value) else math.inf
-
-
 def _sane(values: np.ndarray, y: np.ndarray, h: int) -> bool:
     return len(values) == h and bool(np.all(np.isfinite(values))) and values.max() <= EXPLOSION * y.max()
 
 
-def _optimised(y: np.ndarray, method: str, form: str, h: int) -> tuple[float, np.ndarray, Fit] | None:
-    """One optimised fit: (AICc, forecast, fit), or None when it fails or gives nonsense."""
+def screen_form(y: np.ndarray) -> str:
+    """``mul`` or ``add``: the Holt-Winters seasonality with the lower in-sample error at fixed,
+    typical settings (``SCREEN``; about 1 ms each) — so only the winner is optimised."""
+    if y.min() <= 0:
+        return "add"
+    errors = {}
+    for form in ("add", "mul"):
+        try:
+            result = _model(y, "holt-winters", form, heuristic=True).fit(optimized=False, **SCREEN)
+            errors[form] = float(result.sse)
+        except Exception:  # noqa: BLE001 — statsmodels raises many types on odd data; keep add
+            errors[form] = math.inf
+    return "mul" if errors["mul"] < errors["add"] else "add"
+
+
+def _optimised(y: np.ndarray, method: str, form: str, h: int) -> tuple[np.ndarray, Fit] | None:
+    """One optimised fit of one rung: the forecast and the fit, or None when it fails or gives
+    nonsense."""
+    if method == "mean":
+        return np.full(h, y.mean()), Fit("mean")
     try:
         result = _model(y, method, form).fit(
             method="least_squares", use_brute=False, minimize_kwargs=TOLERANCE
@@ -122,29 +138,12 @@ def _optimised(y: np.ndarray, method: str, form: str, h: int) -> tuple[float, np
         return None
     params = tuple((k, result.params[k]) for k in (*SMOOTHING, "initial_level", "initial_trend"))
     params += (("initial_seasons", result.params["initial_seasons"]),)
-    return _aicc(result), values, Fit(method, form if method == "holt-winters" else "", params)
+    return values, Fit(method, form if method == "holt-winters" else "", params)
 
 
-def _fit_rung(y: np.ndarray, method: str, h: int, forms: Sequence[str]) -> tuple[np.ndarray, Fit] | None:
-    """Fit one rung (each allowed seasonal form; the lower AICc wins); None when none fits."""
-    if method == "mean":
-        return np.full(h, y.mean()), Fit("mean")
-    if method != "holt-winters":
-        forms = ("add",)
-    allowed = [form for form in forms if form == "add" or y.min() > 0] or ["add"]
-    fits = [_optimised(y, method, form, h) for form in allowed]
-    found = [f for f in fits if f is not None]
-    if not found:
-        return None
-    best = min(found, key=lambda f: f[0])
-    return best[1], best[2]
-
-
-def fit_forecast(
-    history: Sequence[float], h: int, forms: Sequence[str] = ("add", "mul")
-) -> tuple[list[float], Fit]:
-    """The next ``h`` months of ``history`` down the ladder, trying the seasonal ``forms`` that
-    the data allow (the better by AICc wins); never raises."""
+def fit_forecast(history: Sequence[float], h: int, seasonal: str = "") -> tuple[list[float], Fit]:
+    """The next ``h`` months of ``history`` down the ladder; never raises. Holt-Winters takes the
+    ``seasonal`` form given (``add``/``mul``; ``mul`` only on positive data), else the screened one."""
     y = np.asarray(history, dtype=float)
     y = np.where(np.isfinite(y) & (y > 0), y, 0.0)
     first = rung(y.tolist())
@@ -153,7 +152,8 @@ def fit_forecast(
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for method in LADDER[LADDER.index(first) :]:
-            found = _fit_rung(y, method, h, forms)
+            form = "add" if method != "holt-winters" else seasonal or screen_form(y)
+            found = _optimised(y, method, "add" if y.min() <= 0 else form, h)
             if found is not None:
                 return found[0].clip(min=0).tolist(), found[1]
     return [float(y.mean())] * h, Fit("mean")
@@ -206,8 +206,7 @@ def forecast_one(series: DemandSeries, horizon: int = SEASON, origins: int = 3) 
     origin = OriginModel()
 
     def ets(history: Sequence[float], h: int) -> list[float]:
-        seasonal = origin.fit.seasonal if origin.fit and origin.fit.method == "holt-winters" else ""
-        values, fit = fit_forecast(history, h, (seasonal,) if seasonal else ("add", "mul"))
+        values, fit = fit_forecast(history, h, origin.fit.seasonal if origin.fit else "")
         fitted.append(fit)
         return values
 

@@ -10,6 +10,7 @@ import random
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from app.adapters import forecast_models as fm
@@ -100,7 +101,7 @@ def test_the_backtest_stand_in_reuses_the_first_fit():
     later = stand_in(values[:30], 3)
     assert stand_in.fit is fitted and fitted.method == "holt-winters"
     assert len(first) == len(later) == 3
-    refit, _ = fm.fit_forecast(values[:30], 3, (fitted.seasonal,))
+    refit, _ = fm.fit_forecast(values[:30], 3, fitted.seasonal)
     assert later == pytest.approx(refit, rel=0.1)  # fixed settings land near a refit
 
 
@@ -123,7 +124,17 @@ def test_seasonal_factors_follow_the_forecast_season():
 def test_a_multiplicative_choice_survives_a_later_zero_month():
     values = growing_season()
     values[34] = 0.0  # the first origins saw only positive months, the whole history has a zero
-    forecast, fit = fm.fit_forecast(values, 12, ("mul",))
+    forecast, fit = fm.fit_forecast(values, 12, "mul")
     assert fit.label == "holt-winters add"
     assert forecast[6] > forecast[0] > 0
     assert fm.forecast_one(series(values)).detail != "holt"
+
+
+def test_the_screen_picks_the_seasonal_form_of_the_data():
+    level = [100 + 10 * t for t in range(36)]
+    multiplicative = np.array([lv * SHAPE[t % 12] for t, lv in enumerate(level)])
+    additive = np.array([lv + 40 * (SHAPE[t % 12] - 1) * 2 for t, lv in enumerate(level)])
+    assert fm.screen_form(multiplicative) == "mul"
+    assert fm.screen_form(additive) == "add"
+    assert fm.screen_form(np.concatenate([[0.0], multiplicative[1:]])) == "add"
+    assert fm.fit_forecast(list(multiplicative), 12)[1].label == "holt-winters mul"
