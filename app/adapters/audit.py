@@ -149,6 +149,21 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditLog.__table__), rows)
 
 
+def record_inserts(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Audit rows for records of ``model`` inserted with Core, outside the unit of work (which
+    writes them for every flushed object): ``rows`` are their columns' values, with the key."""
+    table = model.__table__  # type: ignore[attr-defined]
+    skip = set(getattr(model, "__audit_exclude__", ()))
+    keys = [c.key for c in inspect(model).column_attrs if c.key not in skip]
+    (key,) = (c.name for c in table.primary_key)
+    audit_rows = [
+        _row("create", model.__name__, str(row[key]), None, {k: _json(row.get(k)) for k in keys})
+        for row in rows
+    ]
+    if audit_rows:
+        session.connection().execute(insert(AuditLog.__table__), audit_rows)
+
+
 def record_event(
     session: Session,
     action: str,

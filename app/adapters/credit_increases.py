@@ -87,10 +87,7 @@ def request_increase(
         "requested_by": caller.name,
         "requested_by_id": caller.id,
     }
-    instance = runtime.start_instance(session, PROCESS_KEY, data, caller)
-    increase = session.get(CreditIncrease, increase.id)
-    increase.instance_id = instance.id
-    session.commit()
+    runtime.start_instance(session, PROCESS_KEY, data, caller, on_started=runtime.linker(increase))
     return increase
 
 

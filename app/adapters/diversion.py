@@ -80,23 +80,33 @@ def diversion_flags(
     ship_to_region: str,
     lines: Sequence[dict[str, Any]],
     on: date | None = None,
+    *,
+    unmanaged_regions: bool = False,
 ) -> list[pm.DiversionFlag]:
-    """Flags for lines (``{"sku", "qty", "promotion"?}``) shipped to the region with code
-    ``ship_to_region`` on ``on`` (today): region outside the authorisations, volume at promotion."""
+    """Flags for lines (``{"sku", "qty", "promotion"?, "product_line"?}``) shipped to the region
+    with code ``ship_to_region`` on ``on`` (today): region outside the authorisations, volume at
+    promotion. With ``unmanaged_regions``, a dealer without any authorisation on file gets no
+    region flag (its authorisations are not managed)."""
     on = on or date.today()
     path = session.scalar(select(Region.path).where(Region.code == ship_to_region))
     if path is None:
         raise ValueError(f"unknown region {ship_to_region!r}")
     skus = [str(line["sku"]) for line in lines]
-    line_of = dict(
-        session.execute(
-            select(Product.code, ProductLine.code)
-            .outerjoin(ProductLine, Product.product_line_id == ProductLine.id)
-            .where(Product.code.in_(skus))
-        ).all()
-    )
+    if all("product_line" in line for line in lines):
+        line_of = {str(line["sku"]): line["product_line"] for line in lines}
+    else:
+        line_of = dict(
+            session.execute(
+                select(Product.code, ProductLine.code)
+                .outerjoin(ProductLine, Product.product_line_id == ProductLine.id)
+                .where(Product.code.in_(skus))
+            ).all()
+        )
     pairs = [(sku, line_of.get(sku)) for sku in skus]
-    flags = pm.region_flags(pairs, path, _authorizations(session, dealer), on)
+    authorizations = _authorizations(session, dealer)
+    flags = (
+        [] if unmanaged_regions and not authorizations else pm.region_flags(pairs, path, authorizations, on)
+    )
     promoted = [str(line["sku"]) for line in lines if line.get("promotion")]  # the volume signal's lines
     histories = order_history(session, dealer, promoted, on)
     for line in lines:

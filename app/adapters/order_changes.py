@@ -117,10 +117,7 @@ def request_change(session: Session, order_id: int, raw: Any, caller: runtime.Ca
         "region": order.dealer.region.code,
         "business_key": _key(order, request),
     }
-    instance = runtime.start_instance(session, PROCESS_KEY, data, caller)
-    request = session.get(OrderChangeRequest, request.id)
-    request.instance_id = instance.id
-    session.commit()
+    runtime.start_instance(session, PROCESS_KEY, data, caller, on_started=runtime.linker(request))
     return request
 
 

@@ -10,8 +10,10 @@ the figures it was decided on (what the dealer and the reviewers see):
 - **diversion**: the diversion signal (ship-to region outside the dealer's authorisations, or far
   more than usual at a promotion price).
 
-``run_checks`` returns the flow's ``checks`` (the inputs of the decision table ``order_approval``)
-and the price check (to start a price-exception review when it says ``review``).
+``evaluate`` runs them on an order's facts and writes nothing (a new order is checked before it is
+written); ``store`` keeps them on the order; ``run_checks`` does both for a stored order. The
+result holds the flow's ``checks`` (the inputs of the decision table ``order_approval``) and the
+price check (to start a price-exception review when it says ``review``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from app.domain.regions import is_within
 from app.engine import decisions
 from app.models import (
     Dealer,
-    DealerAuthorization,
     OrderCheck,
     OrderLine,
     Product,
@@ -98,29 +99,53 @@ def _shortage_action(xml: bytes, tier: str | None, product_line: str | None, ava
     return action if action in od.SHORTAGE_ACTIONS else "backorder"
 
 
-def stock_check(session: Session, order: SalesOrder, tier: str | None) -> tuple[str, dict[str, Any]]:
-    """Outcome (ok / backorder / partial / refuse) and figures; marks each short line's action."""
-    available = available_at(session, order.warehouse, [line.product_id for line in order.lines])
+@dataclass(frozen=True)
+class LineFacts:
+    """What the checks read of one line: its product (with its product line), quantity, price,
+    the policy's price and whether a promotion priced it."""
+
+    product: Product
+    qty: int
+    unit_price: Decimal
+    policy_price: Decimal | None
+    promotion: bool
+
+
+def line_facts(order: SalesOrder) -> list[LineFacts]:
+    """The facts of a stored order's lines."""
+    return [
+        LineFacts(line.product, int(line.qty), line.unit_price, line.policy_price, line.promotion)
+        for line in order.lines
+    ]
+
+
+def stock_check(
+    session: Session, warehouse: Warehouse | None, lines: list[LineFacts], tier: str | None
+) -> tuple[str, dict[str, Any], list[str | None]]:
+    """Outcome (ok / backorder / partial / refuse), figures, and each line's shortage action
+    (``None`` when it is not short, or refused)."""
+    available = available_at(session, warehouse, [line.product.id for line in lines])
     xml = decisions.table_xml(session, PROCESS_KEY, SHORTAGE_FILE)
-    checked, figures = [], []
-    for line in order.lines:
-        has = max(available.get(line.product_id, 0), 0)
+    checked, figures, shortages = [], [], []
+    for line in lines:
+        has = max(available.get(line.product.id, 0), 0)
         action = "ok"
         if has < line.qty:
             pct = (Decimal(has) * 100 / Decimal(line.qty)).quantize(Decimal("0.01"))
             product_line = line.product.product_line.code if line.product.product_line is not None else None
             action = _shortage_action(xml, tier, product_line, pct)
-        shortage = None if action in ("ok", "refuse") else action
-        if line.shortage != shortage:  # an unchanged line stays clean (no update, no audit row)
-            line.shortage = shortage
-        item = od.StockLine(line.product.code, int(line.qty), has, action)
+        shortages.append(None if action in ("ok", "refuse") else action)
+        item = od.StockLine(line.product.code, line.qty, has, action)
         checked.append(item)
         figures.append(
             {"sku": item.sku, "qty": item.qty, "available": has, "short": item.short, "action": action}
         )
     outcome = od.stock_outcome(checked)
-    warehouse = order.warehouse.code if order.warehouse is not None else None
-    return outcome, {"warehouse": warehouse, "lines": figures}
+    return (
+        outcome,
+        {"warehouse": warehouse.code if warehouse is not None else None, "lines": figures},
+        shortages,
+    )
 
 
 def exposure(
@@ -161,75 +186,114 @@ def credit_figures(credit: od.Credit) -> dict[str, Any]:
     }
 
 
-def _region_restricted(session: Session, dealer: Dealer) -> bool:
+def diversion_check(
+    session: Session, dealer: Dealer, ship_to_region: str, lines: list[LineFacts], on: date
+) -> tuple[str, dict[str, Any]]:
     """Dealers with authorisations on file may sell only where those allow; without any, the
     region signal does not apply (authorisations are not managed for them)."""
-    return (
-        session.scalar(
-            select(DealerAuthorization.id).where(DealerAuthorization.dealer_id == dealer.id).limit(1)
-        )
-        is not None
-    )
-
-
-def diversion_check(session: Session, order: SalesOrder, on: date) -> tuple[str, dict[str, Any]]:
-    lines = [{"sku": line.product.code, "qty": line.qty, "promotion": line.promotion} for line in order.lines]
-    flags = diversion.diversion_flags(session, order.dealer, order.ship_to_region.code, lines, on)
-    if not _region_restricted(session, order.dealer):
-        flags = [flag for flag in flags if flag.kind != "region"]
+    asked = [
+        {
+            "sku": line.product.code,
+            "qty": line.qty,
+            "promotion": line.promotion,
+            "product_line": line.product.product_line.code if line.product.product_line is not None else None,
+        }
+        for line in lines
+    ]
+    flags = diversion.diversion_flags(session, dealer, ship_to_region, asked, on, unmanaged_regions=True)
     found = [{"kind": f.kind, "sku": f.sku, "message": f.message} for f in flags]
-    return ("flag" if found else "ok"), {"ship_to_region": order.ship_to_region.code, "flags": found}
+    return ("flag" if found else "ok"), {"ship_to_region": ship_to_region, "flags": found}
 
 
 @dataclass(frozen=True)
 class Checks:
-    """The flow's ``checks`` and the price check behind ``checks["price"]``."""
+    """The outcome and figures of each check, each line's shortage action, the flow's ``checks``
+    and the price check behind ``checks["price"]``."""
 
+    results: dict[str, tuple[str, dict[str, Any]]]
+    shortages: list[str | None]
     flow: dict[str, Any]
     price: PriceCheck
 
 
-def run_checks(session: Session, order: SalesOrder, on: date | None = None) -> Checks:
-    """Run every check on ``order`` (its lines and warehouse set), store them under the order's
-    current ``review_round`` and set the outcomes on the order. No commit."""
+def evaluate(
+    session: Session,
+    dealer: Dealer,
+    warehouse: Warehouse | None,
+    ship_to_region: str,
+    lines: list[LineFacts],
+    amount: Decimal,
+    *,
+    exclude_id: int | None = None,
+    on: date | None = None,
+) -> Checks:
+    """Run every check on an order's facts: reads only, so a new order is checked before it is
+    written (the write lock is held for less). ``exclude_id`` is the order itself once stored."""
     on = on or date.today()
-    with session.no_autoflush:  # the checks read; what they write is flushed once, at the end
-        return _run_checks(session, order, on)
-
-
-def _run_checks(session: Session, order: SalesOrder, on: date) -> Checks:
-    tier = order.dealer.tier.code if order.dealer.tier is not None else None
-    stock, stock_figures = stock_check(session, order, tier)
-    policy = {line.product_id: line.policy_price for line in order.lines}  # the quote of this order
-    price = check_lines(
-        session,
-        order.dealer,
-        [{"sku": line.product.code, "qty": line.qty, "unit_price": line.unit_price} for line in order.lines],
-        on,
-        policy_price=lambda _s, _d, product, _q, _on: policy.get(product.id),
-    )
-    credit = exposure(session, order.dealer, Decimal(order.amount), exclude_id=order.id)
-    flagged, diversion_figures = diversion_check(session, order, on)
+    with session.no_autoflush:
+        tier = dealer.tier.code if dealer.tier is not None else None
+        stock, stock_figures, shortages = stock_check(session, warehouse, lines, tier)
+        policy = {line.product.id: line.policy_price for line in lines}  # the quote of this order
+        price = check_lines(
+            session,
+            dealer,
+            [{"sku": line.product.code, "qty": line.qty, "unit_price": line.unit_price} for line in lines],
+            on,
+            policy_price=lambda _s, _d, product, _q, _on: policy.get(product.id),
+            products={line.product.code: line.product for line in lines},
+        )
+        credit = exposure(session, dealer, amount, exclude_id=exclude_id)
+        flagged, diversion_figures = diversion_check(session, dealer, ship_to_region, lines, on)
     results = {
         "stock": (stock, stock_figures),
         "price": (price.outcome, price.as_dict()),
         "credit": (credit.outcome, credit_figures(credit)),
         "diversion": (flagged, diversion_figures),
     }
-    for kind, (outcome, figures) in results.items():
-        session.add(
-            OrderCheck(order=order, run=order.review_round, kind=kind, outcome=outcome, figures=figures)
-        )
-    order.stock_outcome, order.price_outcome, order.credit_outcome = stock, price.outcome, credit.outcome
     flow = {
-        "amount": str(order.amount),
+        "amount": str(amount),
         "tier": tier,
         "stock": stock,
         "price": price.outcome,
         "credit": credit.outcome,
         "diversion": flagged,
     }
-    return Checks(flow, price)
+    return Checks(results, shortages, flow, price)
+
+
+def store(session: Session, order: SalesOrder, checks: Checks) -> None:
+    """Store the checks under the order's current ``review_round`` and set its outcomes (its
+    lines' shortage actions are the caller's: set on the lines, or written with them)."""
+    session.add_all(
+        OrderCheck(order=order, run=order.review_round, kind=kind, outcome=outcome, figures=figures)
+        for kind, (outcome, figures) in checks.results.items()
+    )
+    order.stock_outcome, order.price_outcome, order.credit_outcome = (
+        checks.flow["stock"],
+        checks.flow["price"],
+        checks.flow["credit"],
+    )
+
+
+def run_checks(session: Session, order: SalesOrder, on: date | None = None) -> Checks:
+    """Run every check on a stored ``order`` (its lines and warehouse set), store them under its
+    current ``review_round``, set the outcomes on the order and the shortage on its lines. No
+    commit."""
+    checks = evaluate(
+        session,
+        order.dealer,
+        order.warehouse,
+        order.ship_to_region.code,
+        line_facts(order),
+        Decimal(order.amount),
+        exclude_id=order.id,
+        on=on,
+    )
+    for line, shortage in zip(order.lines, checks.shortages, strict=True):
+        if line.shortage != shortage:  # an unchanged line stays clean (no update, no audit row)
+            line.shortage = shortage
+    store(session, order, checks)
+    return checks
 
 
 def flow_checks(order: SalesOrder) -> dict[str, Any]:

@@ -4,16 +4,22 @@ add rows to the session (no commit, no network): delivery happens after the comm
 
     subscribe(listener)                       # listener(session, event, payload)
     emit(session, "order.confirmed", {"order": "SO…", "dealer": "D-SH-001", …})
+    emit(session, "order.submitted", lambda: order_payload(order))   # built only if a listener asks
+
+A listener gets ``payload`` as a function returning the event's data (built on the first call and
+kept): most events have no subscriber, and an order's data reads all its lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-Listener = Callable[[Session, str, dict[str, Any]], None]
+Payload = Callable[[], dict[str, Any]]
+Listener = Callable[[Session, str, Payload], None]
 _listeners: list[Listener] = []
 
 ORDER_EVENTS = (
@@ -36,12 +42,13 @@ def subscribe(listener: Listener) -> None:
         _listeners.append(listener)
 
 
-def emit(session: Session, event: str, payload: dict[str, Any]) -> None:
-    """Tell every listener (same transaction)."""
+def emit(session: Session, event: str, payload: dict[str, Any] | Payload) -> None:
+    """Tell every listener (same transaction); ``payload`` is the data or a function making it."""
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
+    data = cache(payload) if callable(payload) else (lambda: payload)
     for listener in list(_listeners):
-        listener(session, event, payload)
+        listener(session, event, data)
 
 
 def order_payload(order) -> dict[str, Any]:

@@ -9,30 +9,26 @@ data scope; the timeline. The flow's service tasks are in ``order_flow.py``.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
-from app.adapters import order_checks, order_events, price_review
-from app.adapters.pricing import quote
+from app.adapters import order_checks, order_events, order_lines, price_review
 from app.adapters.scope_sql import dealer_clause
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.pricing_model import PROMO
 from app.domain.stock import Movement
 from app.engine import runtime
 from app.models import (
     Dealer,
     DealerAddress,
     OrderEvent,
-    OrderLine,
     PriceException,
     ProcessInstance,
-    Product,
     Region,
     SalesOrder,
 )
@@ -90,7 +86,8 @@ def move(order: SalesOrder, action: str, actor: str, note: str | None = None, **
         order.closed_at = now
     add_event(order, actor, action, before=before, note=note, data=data or None)
     if order.status != before and f"order.{order.status}" in order_events.ORDER_EVENTS:
-        order_events.emit(session_of(order), f"order.{order.status}", order_events.order_payload(order))
+        event = f"order.{order.status}"
+        order_events.emit(session_of(order), event, lambda: order_events.order_payload(order))
 
 
 def _dealer(session: Session, code: str, caller: runtime.Caller) -> Dealer:
@@ -138,58 +135,16 @@ def _region(session: Session, code: str | None, dealer: Dealer) -> Region:
     return region
 
 
-def price_lines(
-    session: Session, order: SalesOrder, lines: tuple[od.RequestedLine, ...], on: date | None = None
-) -> None:
-    """Replace the order's lines: each priced by the policy (the quote's steps kept), or at the
-    price asked for; the order's amount is their sum."""
-    skus = [line.sku for line in lines]
-    products = {
-        p.code: p
-        for p in session.scalars(  # with their product lines: the checks read them
-            select(Product).where(Product.code.in_(skus)).options(joinedload(Product.product_line))
-        )
-    }
-    errors = {}
-    for index, line in enumerate(lines):
-        product = products.get(line.sku)
-        if product is None:
-            errors[f"lines/{index}/sku"] = "unknown SKU"
-        elif product.status != "active":
-            errors[f"lines/{index}/sku"] = "no longer sold"
-    if errors:
-        first = next(iter(errors))
-        raise ValidationFailed(f"{first}: {errors[first]}", errors)
-    priced = quote(session, order.dealer, [(line.sku, line.qty) for line in lines], on)
-    if order.lines:  # replacing: the old lines go first (their line numbers are reused)
-        order.lines.clear()
-        session.flush()
-    total = Decimal(0)
-    for number, (line, quoted) in enumerate(zip(lines, priced.lines, strict=True), start=1):
-        unit = line.unit_price if line.unit_price is not None else quoted.unit_price
-        amount = od.money(unit * line.qty) if line.unit_price is not None else od.money(quoted.amount)
-        order.lines.append(
-            OrderLine(
-                line_no=number,
-                product=products[line.sku],
-                qty=line.qty,
-                unit_price=unit,
-                policy_price=quoted.unit_price,
-                requested_price=line.unit_price,
-                amount=amount,
-                promotion=any(step.get("type") == PROMO for step in quoted.steps),
-                steps=list(quoted.steps),
-            )
-        )
-        total += amount
-    order.amount = od.money(total)
+@dataclass
+class _New:
+    """A new order's values, read and priced before anything is written."""
+
+    order: SalesOrder
+    rows: list[order_lines.Row]
 
 
-def draft_order(
-    session: Session, raw: Any, caller: runtime.Caller, *, source: str = "api", on: date | None = None
-) -> SalesOrder:
-    """A new draft from ``raw`` (dealer, lines, ship_to?, ship_to_region?, note?), priced and
-    flushed, not committed. Refusals name the field."""
+def _new_order(session: Session, raw: Any, caller: runtime.Caller, source: str, on: date | None) -> _New:
+    """Parse and price ``raw`` into an order not yet in the session. Refusals name the field."""
     if isinstance(raw, dict) and "dealer" not in raw:
         own = default_dealer(caller)
         if own is not None:
@@ -212,12 +167,27 @@ def draft_order(
         created_by=caller.name,
         created_by_id=caller.id,
     )
-    price_lines(session, order, request.lines, on)  # before it joins the session: one flush below
+    rows, order.amount = order_lines.priced(session, dealer, request.lines, on)
+    return _New(order, rows)
+
+
+def _write(session: Session, new: _New, caller: runtime.Caller, on: date | None) -> SalesOrder:
+    """Insert the new order and its lines; it gets its number. Flushed, not committed."""
+    order = new.order
     session.add(order)
     session.flush()
+    order_lines.store(session, order, new.rows)
     order.number = f"SO{(on or date.today()):%Y%m%d}{order.id:06d}"
     add_event(order, caller.name, "created", data={"source": order.source})
     return order
+
+
+def draft_order(
+    session: Session, raw: Any, caller: runtime.Caller, *, source: str = "api", on: date | None = None
+) -> SalesOrder:
+    """A new draft from ``raw`` (dealer, lines, ship_to?, ship_to_region?, note?), priced and
+    flushed, not committed. Refusals name the field."""
+    return _write(session, _new_order(session, raw, caller, source, on), caller, on)
 
 
 def create_order(
@@ -229,12 +199,38 @@ def create_order(
     submit: bool = True,
     on: date | None = None,
 ) -> SalesOrder:
-    """A new order from ``raw``; submitted at once unless ``submit`` is false (a draft). Commits."""
-    order = draft_order(session, raw, caller, source=source, on=on)
-    if submit:
-        return submit_order(session, order, caller, on=on)
-    session.commit()
-    return order
+    """A new order from ``raw``; submitted at once unless ``submit`` is false (a draft). Commits.
+
+    A submitted order is priced and checked before anything is written, so the transaction
+    writes only at its end (on SQLite the database is locked for writing only then)."""
+    if not submit:
+        order = draft_order(session, raw, caller, source=source, on=on)
+        session.commit()
+        return order
+    new = _new_order(session, raw, caller, source, on)
+    facts = [
+        order_checks.LineFacts(
+            product, int(row["qty"]), row["unit_price"], row["policy_price"], row["promotion"]
+        )
+        for row, product in new.rows
+    ]
+    checks = order_checks.evaluate(
+        session,
+        new.order.dealer,
+        new.order.warehouse,
+        new.order.ship_to_region.code,
+        facts,
+        new.order.amount,
+        on=on,
+    )
+    for (row, _product), shortage in zip(new.rows, checks.shortages, strict=True):
+        row["shortage"] = shortage
+    order = _write(session, new, caller, on)
+    move(order, "submit", caller.name)
+    _new_round(order)
+    order_checks.store(session, order, checks)
+    _checked(session, order, checks, caller)
+    return _start_flow(session, order, checks.flow, caller)
 
 
 def review_key(order: SalesOrder) -> str:
@@ -248,12 +244,16 @@ def order_of_review(session: Session, business_key: str) -> SalesOrder | None:
     return session.scalar(select(SalesOrder).where(SalesOrder.number == number))
 
 
-def recheck(session: Session, order: SalesOrder, caller: runtime.Caller, on: date | None = None) -> dict:
-    """A new round of checks; a price needing review starts the price-exception review once this
-    commits. Returns the flow's ``checks``. No commit."""
+def _new_round(order: SalesOrder) -> None:
     order.review_round += 1
     order.submitted_at = utcnow()
-    checks = order_checks.run_checks(session, order, on)
+
+
+def _checked(
+    session: Session, order: SalesOrder, checks: order_checks.Checks, caller: runtime.Caller
+) -> None:
+    """After a round of checks was stored: a price needing review starts the price-exception
+    review once this commits; the timeline says what the checks found."""
     if checks.price.outcome == "review":
         price_review.queue_review(
             session,
@@ -269,7 +269,27 @@ def recheck(session: Session, order: SalesOrder, caller: runtime.Caller, on: dat
             caller=price_review.SYSTEM,
         )
     add_event(order, caller.name, "checked", data={k: v for k, v in checks.flow.items() if k != "amount"})
+
+
+def recheck(session: Session, order: SalesOrder, caller: runtime.Caller, on: date | None = None) -> dict:
+    """A new round of checks on a stored order; a price needing review starts the
+    price-exception review once this commits. Returns the flow's ``checks``. No commit."""
+    _new_round(order)
+    checks = order_checks.run_checks(session, order, on)
+    _checked(session, order, checks, caller)
     return checks.flow
+
+
+def _start_flow(session: Session, order: SalesOrder, flow_checks: dict, caller: runtime.Caller) -> SalesOrder:
+    data = {
+        "dealer": order.dealer.code,
+        "region": order.dealer.region.code,
+        "business_key": order.number,
+        "order_id": order.id,
+        "checks": flow_checks,
+    }
+    runtime.start_instance(session, PROCESS_KEY, data, caller, on_started=runtime.linker(order))
+    return order
 
 
 def submit_order(
@@ -278,19 +298,7 @@ def submit_order(
     """Submit a draft: run the checks, start the approval flow (which may confirm or block it at
     once). Commits."""
     move(order, "submit", caller.name)
-    flow_checks = recheck(session, order, caller, on)
-    data = {
-        "dealer": order.dealer.code,
-        "region": order.dealer.region.code,
-        "business_key": order.number,
-        "order_id": order.id,
-        "checks": flow_checks,
-    }
-    instance = runtime.start_instance(session, PROCESS_KEY, data, caller)
-    order = session.get(SalesOrder, order.id)
-    order.instance_id = instance.id
-    session.commit()
-    return order
+    return _start_flow(session, order, recheck(session, order, caller, on), caller)
 
 
 def find(session: Session, order_id: int, caller: runtime.Caller) -> SalesOrder:
@@ -313,7 +321,7 @@ def edit_lines(session: Session, order_id: int, raw: Any, caller: runtime.Caller
         raise Conflict(f"an order that is {order.status} cannot be changed", {"status": f"is {order.status}"})
     body = raw if isinstance(raw, dict) else {}
     request = od.parse_request({"dealer": order.dealer.code, "lines": body.get("lines")})
-    price_lines(session, order, request.lines)
+    order_lines.price_lines(session, order, request.lines)
     add_event(
         order, caller.name, "edited", note=body.get("note") if isinstance(body.get("note"), str) else None
     )

@@ -15,7 +15,7 @@ rule task would. A line without a policy price cannot be compared: it goes to ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -147,9 +147,11 @@ def check_lines(
     on: date | None = None,
     *,
     policy_price: PolicyPrice | None = None,
+    products: Mapping[str, Product] | None = None,
 ) -> PriceCheck:
     """Check ``lines`` (``{"sku", "qty", "unit_price"}``) of ``dealer`` (model or code) on ``on``
-    (today by default) against the policy price and the tolerance table.
+    (today by default) against the policy price and the tolerance table. ``products`` by code
+    spares reading them again when the caller has them.
 
     Raises ``ValidationFailed`` naming the field (``lines/1/sku``) for an unknown SKU, a quantity
     ≤ 0, a negative price or a number with more than 4 decimals. Writes nothing.
@@ -162,7 +164,8 @@ def check_lines(
     tier = found.tier.code if found.tier is not None else None
     xml = table_xml(session)
     skus = {str(line.get("sku") or "") for line in lines if isinstance(line, dict)}
-    products = {p.code: p for p in session.scalars(select(Product).where(Product.code.in_(skus)))}
+    if products is None or not skus <= products.keys():  # the caller's products, if it has them all
+        products = {p.code: p for p in session.scalars(select(Product).where(Product.code.in_(skus)))}
     verdicts: dict[tuple, dict[str, Any]] = {}  # the table's answer per (tier, line, deviation)
 
     def verdict(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -149,10 +149,7 @@ def start_review(
     exception, data = _record_exception(
         session, kind=kind, business_key=business_key, check=check, request=request, scope=caller.scope
     )
-    instance = runtime.start_instance(session, PROCESS_KEY, data, caller)
-    exception = session.get(PriceException, exception.id)
-    exception.instance_id = instance.id
-    session.commit()
+    runtime.start_instance(session, PROCESS_KEY, data, caller, on_started=runtime.linker(exception))
     return exception
 
 
@@ -181,10 +178,7 @@ def _start_queued(session: Session, payload: dict[str, Any]) -> None:
     data = dict(payload["data"])
     if data.get("deviation") is not None:
         data["deviation"] = Decimal(data["deviation"])
-    instance = runtime.start_instance(session, PROCESS_KEY, data, SYSTEM)
-    exception = session.get(PriceException, int(payload["exception_id"]))
-    exception.instance_id = instance.id
-    session.commit()
+    runtime.start_instance(session, PROCESS_KEY, data, SYSTEM, on_started=runtime.linker(exception))
 
 
 START_HANDLER = "price_review.start"

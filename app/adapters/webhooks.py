@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.adapters import order_events
 from app.domain import webhooks as wh
@@ -31,20 +31,14 @@ def install() -> None:
     order_events.subscribe(queue_deliveries)
 
 
-def queue_deliveries(session: Session, event: str, payload: dict[str, Any]) -> None:
+def queue_deliveries(session: Session, event: str, payload: order_events.Payload) -> None:
     """Add a pending delivery for each active subscription taking ``event`` (no commit, no network)."""
-    with session.no_autoflush:  # reading the subscriptions needs nothing of this transaction's changes
-        subscriptions = session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.events)
-            .where(WebhookSubscription.active.is_(True))
-            .order_by(WebhookSubscription.id)
-        ).all()
-    wanted = [s for s in subscriptions if wh.matches(s.events or [], event)]
+    wanted = [s for s in _active(session) if wh.matches(s.events or [], event)]
     if not wanted:
         return
     now = utcnow()
     event_id = uuid.uuid4().hex
-    body = {"event": event, "event_id": event_id, "occurred_at": now.isoformat(), "data": payload}
+    body = {"event": event, "event_id": event_id, "occurred_at": now.isoformat(), "data": payload()}
     for subscription in wanted:
         session.add(
             WebhookDelivery(
@@ -58,6 +52,26 @@ def queue_deliveries(session: Session, event: str, payload: dict[str, Any]) -> N
                 created_at=now,
             )
         )
+
+
+def _active(session: Session) -> list[Any]:
+    """The active subscriptions (id, events), read once per transaction: an order emits several
+    events in one."""
+    transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
+    cached = session.info.get(_ACTIVE)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    with session.no_autoflush:  # reading the subscriptions needs nothing of this transaction's changes
+        rows = session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.events)
+            .where(WebhookSubscription.active.is_(True))
+            .order_by(WebhookSubscription.id)
+        ).all()
+    session.info[_ACTIVE] = (transaction, rows)
+    return rows
+
+
+_ACTIVE = "webhooks.active"
 
 
 def _secret(value: object) -> str:

@@ -9,6 +9,7 @@ and commits once. A concurrent change to the same instance or task ends in ``Con
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,9 +190,26 @@ def _check_start_data(data: Any) -> dict[str, Any]:
     return data
 
 
+def linker(record: Any) -> Callable[[int], None]:
+    """An ``on_started`` for ``start_instance`` that sets ``record.instance_id``."""
+
+    def link(instance_id: int) -> None:
+        record.instance_id = instance_id
+
+    return link
+
+
 @use_case
-def start_instance(session: Session, key: str, data: Any, caller: Caller) -> ProcessInstance:
-    """Start the latest version of process ``key`` with ``data`` as its variables."""
+def start_instance(
+    session: Session,
+    key: str,
+    data: Any,
+    caller: Caller,
+    on_started: Callable[[int], None] | None = None,
+) -> ProcessInstance:
+    """Start the latest version of process ``key`` with ``data`` as its variables. ``on_started``
+    gets the new instance's id before the commit (to point the caller's own record at it in the
+    same transaction)."""
     version = session.connection().execute(LATEST_VERSION, {"key": key}).first()
     if version is None:
         raise NotFound(f"no process named {key!r}", {"process_key": "unknown process"})
@@ -226,6 +244,8 @@ def start_instance(session: Session, key: str, data: Any, caller: Caller) -> Pro
     new = {"started_by": caller.name, "started_at": now}
     advance(session, row, workflow, step, Before(), [started], new)
     instance: ProcessInstance = persistent(session, ProcessInstance, row.id)
+    if on_started is not None:
+        on_started(row.id)
     commit_keeping_ids(session, instance)
     return instance
 

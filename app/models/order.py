@@ -77,7 +77,7 @@ class OrderLine(Audited, Model):
     reserved, shipped and received. ``_sentinel`` only lets SQLAlchemy insert an order's lines
     in one statement on SQLite (insertmanyvalues needs it to match the returned ids)."""
 
-    __audit_exclude__ = ("_sentinel",)
+    __audit_exclude__ = ("_sentinel", "steps")  # the steps are the quote's explanation, kept on the line
 
     __tablename__ = "order_line"
     __table_args__ = (

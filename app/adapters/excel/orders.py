@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.adapters import orders
+from app.adapters import order_lines, orders
 from app.adapters.excel.reader import Row
 from app.adapters.excel.runner import Plan
 from app.adapters.excel.spec import Column, SheetSpec
@@ -215,7 +215,7 @@ class OrderImport:
                 outbox.queue(self.session, SUBMIT_HANDLER, {"order_id": order.id, "actor": caller.name,
                                                             "actor_id": caller.id})  # fmt: skip
             order = self.session.get(SalesOrder, self.drafts[ref])
-            orders.price_lines(self.session, order, tuple(self.lines[ref]))
+            order_lines.price_lines(self.session, order, tuple(self.lines[ref]))
         self.session.flush()
         return len(plans), 0
 
