@@ -58,7 +58,13 @@ def _actor() -> str:
 
 
 def _order(session: Session, business_key: str) -> SalesOrder:
-    order = session.scalar(select(SalesOrder).where(SalesOrder.number == str(business_key)))
+    """The order numbered ``business_key``: the one in this session if it is loaded (an order being
+    submitted: no query, and nothing flushed for one), else read."""
+    key = str(business_key)
+    for obj in session.identity_map.values():
+        if type(obj) is SalesOrder and obj.__dict__.get("number") == key:  # loaded, not expired
+            return obj
+    order = session.scalar(select(SalesOrder).where(SalesOrder.number == key))
     if order is None:
         raise ValueError(f"no order {business_key!r}")
     return order
