@@ -1,0 +1,306 @@
+"""Sales analytics at scale (SQLite): dashboard and drill-down queries, a 50-line order booked, full rebuild.
+
+Synthetic data, bulk-inserted straight into the order tables with the sqlite3 driver (test data,
+not business input): 3 years, 2,000 dealers in 30 regions (6 top-level), 5,000 SKUs in 10 product
+lines, 5 M order lines in 500,000 orders (1–19 lines each; SKUs drawn with a Zipf-like skew, as
+sales are; 3 % cancelled, 2 % still in review). ``BENCH_ANALYTICS_SCALE`` (default 1) scales the
+orders (0.05 for a quick run). The store is then filled by ``rebuild_store`` (timed: the full
+rebuild). Figures and their same-process baselines:
+
+- each dashboard query through ``sales()`` (the store) vs the same figure from one plain
+  ``GROUP BY`` over order lines joined with their orders (and dealers for regions);
+- drill-down: the orders of one dealer × month cell, and the lines of one order;
+- one 50-line order confirmed, then ``update_store`` + commit (the job's work for it).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import random
+import sqlite3
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+
+from bench.bench_inventory import build_app
+from bench.common import Report, Row, compare
+
+SCALE = float(os.environ.get("BENCH_ANALYTICS_SCALE", "1"))
+DEALERS, SKUS, TOP_REGIONS, SUB_REGIONS, LINES = 2000, 5000, 6, 5, 10
+ORDERS = int(500_000 * SCALE)
+RUNS = 20 if SCALE < 0.2 else 10  # timed calls of each query and of its baseline (slow at full size)
+TODAY = date.today()
+START = TODAY - timedelta(days=3 * 365)
+STAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def populate(path: Path) -> dict:
+    """Regions, tiers, lines, categories, products, warehouses, dealers, orders and lines."""
+    rng = random.Random(9)
+    now = datetime.now(UTC).strftime(STAMP)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA synchronous=OFF")
+    ins = lambda table, cols, rows: db.executemany(  # noqa: E731
+        f"INSERT INTO {table} ({cols}) VALUES ({','.join('?' * len(cols.split(',')))})",  # noqa: S608
+        rows,
+    )
+    regions = [(t, f"R{t}", f"大区{t}", None, f"/R{t}/", now, now) for t in range(1, TOP_REGIONS + 1)]
+    leaves = []
+    for t in range(1, TOP_REGIONS + 1):
+        for s in range(1, SUB_REGIONS + 1):
+            rid = 100 + t * 10 + s
+            leaves.append(rid)
+            regions.append((rid, f"R{t}S{s}", f"区域{t}-{s}", t, f"/R{t}/R{t}S{s}/", now, now))
+    ins("region", "id,code,name,parent_id,path,created_at,updated_at", regions)
+    ins(
+        "dealer_tier",
+        "id,code,name,rank,created_at,updated_at",
+        [(i, c, c, i, now, now) for i, c in enumerate("ABK", 1)],
+    )
+    ins(
+        "product_line",
+        "id,code,name,created_at,updated_at",
+        [(i, f"PL{i}", f"产品线{i}", now, now) for i in range(1, 11)],
+    )
+    ins(
+        "category",
+        "id,code,name,path,created_at,updated_at",
+        [(i, f"C{i}", f"品类{i}", f"/C{i}/", now, now) for i in range(1, 51)],
+    )
+    ins(
+        "product",
+        "id,code,name,product_line_id,category_id,unit,pack_size,status,created_at,updated_at",
+        [
+            (p, f"SKU{p:05d}", f"产品{p}", p % 10 + 1, p % 50 + 1, "箱", 1, "active", now, now)
+            for p in range(1, SKUS + 1)
+        ],
+    )
+    ins(
+        "warehouse",
+        "id,code,name,kind,parent_id,path,region_id,allow_negative,active,created_at,updated_at",
+        [(1, "HQ", "总仓", "hq", None, "/HQ/", 1, 0, 1, now, now)]
+        + [
+            (1 + t, f"RW{t}", f"区域仓{t}", "regional", 1, f"/HQ/RW{t}/", t, 0, 1, now, now)
+            for t in range(1, 7)
+        ],
+    )
+    dealer_region = {d: rng.choice(leaves) for d in range(1, DEALERS + 1)}
+    ins(
+        "dealer",
+        "id,code,name,region_id,tier_id,status,credit_limit,payment_terms_days,created_at,updated_at",
+        [
+            (d, f"D{d:05d}", f"经销商{d}", r, d % 3 + 1, "active", 0, 0, now, now)
+            for d, r in dealer_region.items()
+        ],
+    )
+    weights = [1 / (rank**0.9) for rank in range(1, SKUS + 1)]
+    cumulative, total = [], 0.0
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    skus = list(range(1, SKUS + 1))
+    rng.shuffle(skus)
+    prices = {p: round(rng.uniform(5, 500), 2) for p in skus}
+    orders, lines, line_id, days = [], [], 0, (TODAY - START).days
+    for o in range(1, ORDERS + 1):
+        dealer = rng.randint(1, DEALERS)
+        at = datetime.combine(START + timedelta(days=rng.randrange(days)), datetime.min.time()) + timedelta(
+            seconds=rng.randrange(86400)
+        )
+        roll = rng.random()
+        sold = rng.choice(("confirmed", "shipped", "received"))
+        status = "cancelled" if roll < 0.03 else "in_review" if roll < 0.05 else sold
+        draws = rng.randint(1, 2 * LINES - 1)
+        picked = {skus[bisect.bisect(cumulative, rng.random() * total)] for _ in range(draws)}
+        amount = 0.0
+        for no, p in enumerate(sorted(picked), start=1):
+            line_id += 1
+            qty = rng.randint(1, 50)
+            line_amount = round(prices[p] * qty, 2)
+            amount += line_amount
+            lines.append((line_id, o, no, p, qty, prices[p], line_amount, 0, 0, 0, 0))
+        region = dealer_region[dealer]
+        confirmed = at.strftime(STAMP) if status != "in_review" else None
+        warehouse = 1 + (region - 100) // 10  # the top-level region's warehouse
+        orders.append((o, f"SO{o:08d}", dealer, region, region, warehouse, status, "api", round(amount, 2),
+                       "bench", 1, 1, now, now, confirmed))  # fmt: skip
+        if len(lines) >= 200_000:
+            _flush(ins, orders, lines)
+    _flush(ins, orders, lines)
+    db.commit()
+    db.execute("ANALYZE")
+    db.close()
+    return {"orders": ORDERS, "lines": line_id}
+
+
+def _flush(ins, orders, lines) -> None:
+    ins("sales_order", "id,number,dealer_id,region_id,ship_to_region_id,warehouse_id,status,source,amount,"
+        "created_by,review_round,lock_version,created_at,updated_at,confirmed_at", orders)  # fmt: skip
+    ins("order_line", "id,order_id,line_no,product_id,qty,unit_price,amount,promotion,reserved_qty,"
+        "shipped_qty,received_qty", lines)  # fmt: skip
+    orders.clear()
+    lines.clear()
+
+
+BASE_SQL = """
+SELECT {keys}, SUM(l.amount) FROM order_line l JOIN sales_order o ON o.id = l.order_id {join}
+WHERE o.status IN ('confirmed','partially_shipped','shipped','received')
+  AND o.confirmed_at >= :start AND o.confirmed_at < :end {where} GROUP BY {keys}"""
+
+
+def baseline(session, keys: str, start: date, end: date, join: str = "", where: str = "", **params):
+    """The same figure from one plain GROUP BY over the order lines (UTC+8 days by a fixed shift)."""
+    from sqlalchemy import text
+
+    lo = (datetime.combine(start, datetime.min.time()) - timedelta(hours=8)).strftime(STAMP)
+    hi = (datetime.combine(end + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)).strftime(STAMP)
+    sql = BASE_SQL.format(keys=keys, join=join, where=where)  # noqa: S608 (the bench's own constants)
+    return session.execute(text(sql), {"start": lo, "end": hi, **params}).all()
+
+
+def run() -> Report:
+    from zoneinfo import ZoneInfo
+
+    from app.adapters.analytics_drill import lines, orders
+    from app.adapters.analytics_query import sales
+    from app.adapters.analytics_store import rebuild_store, update_store
+    from app.adapters.analytics_terms import first_of_month, parse_query
+    from app.domain.scope import UNRESTRICTED, DataScope
+    from app.extensions import db
+
+    zone = ZoneInfo("Asia/Shanghai")
+    year_ago = first_of_month(TODAY.replace(year=TODAY.year - 1))
+    with tempfile.TemporaryDirectory(prefix="dms-bench-analytics-") as tmp:
+        os.environ.setdefault("DMS_INSTANCE_DIR", str(Path(tmp) / "instance"))
+        app = build_app(Path(tmp))
+        began = perf_counter()
+        sizes = populate(Path(tmp) / "bench.db")
+        load_seconds = perf_counter() - began
+        with app.app_context():
+            s = db.session
+            began = perf_counter()
+            booked = rebuild_store(s, zone)
+            s.commit()
+            rebuild_seconds = perf_counter() - began
+            region = DataScope(region_paths=frozenset({"/R1/"}))
+            dealer = DataScope(dealer_ids=frozenset({7}))
+            month = "strftime('%Y-%m', o.confirmed_at, '+8 hours')"
+            week = "strftime('%Y-%W', o.confirmed_at, '+8 hours')"
+            by_dealer = "JOIN dealer d ON d.id = o.dealer_id"
+            in_r1 = "AND d.region_id IN (SELECT id FROM region WHERE path LIKE '/R1/%')"
+            ya, y3 = year_ago.isoformat(), START.isoformat()
+            cases = [
+                ("trend by month, 12 months, executive", UNRESTRICTED, {"group_by": "month", "from": ya},
+                 (month, year_ago)),
+                ("region × month, 3 years, executive", UNRESTRICTED, {"group_by": "region,month", "from": y3},
+                 (f"d.region_id, {month}", START, by_dealer)),
+                ("top dealers, 12 months, executive", UNRESTRICTED,
+                 {"group_by": "dealer", "limit": "10", "from": ya}, ("o.dealer_id", year_ago)),
+                ("SKU contribution, 12 months, executive", UNRESTRICTED,
+                 {"group_by": "sku", "limit": "5000", "from": ya}, ("l.product_id", year_ago)),
+                ("SKU contribution, 12 months, regional manager", region,
+                 {"group_by": "sku", "limit": "5000", "from": ya},
+                 ("l.product_id", year_ago, by_dealer, in_r1)),
+                ("orders by week, 12 months, regional manager", region,
+                 {"group_by": "week", "measure": "order_count", "from": ya},
+                 (week, year_ago, by_dealer, in_r1)),
+                ("trend by month, 3 years, one dealer", dealer, {"group_by": "month", "from": y3},
+                 (month, START, "", "AND o.dealer_id = 7")),
+            ]  # fmt: skip
+            rows, met, notes = [], {}, []
+            for name, scope, args, base_args in cases:
+                query = parse_query(args, TODAY)
+                keys, start, *rest = base_args
+
+                def ours(scope=scope, query=query):
+                    return sales(s, scope, query, TODAY)
+
+                def base(keys=keys, start=start, rest=tuple(rest)):
+                    return baseline(s, keys, start, TODAY, *rest)
+
+                ours_m, base_m = compare(ours, base, n=RUNS, warmup=1, memory_n=1)
+                rows.append(
+                    Row(
+                        f"{name} p95",
+                        ours_m.timing.p95 * 1000,
+                        "ms",
+                        base_m.timing.p95 * 1000,
+                        str(ours_m.memory),
+                    )
+                )
+                met[name] = ours_m.timing.p95 <= 0.3
+                notes.append(f"{name}: read {ours()['source']}")
+            last_month_end = first_of_month(TODAY) - timedelta(days=1)
+            cell = parse_query({"dealer": "D00007", "from": ya, "to": last_month_end.isoformat()}, TODAY)
+            number = orders(s, UNRESTRICTED, cell)["rows"][0]["number"]
+            drills = (
+                ("drill: orders of a dealer × 11 months", lambda: orders(s, UNRESTRICTED, cell),
+                 lambda: baseline(s, "o.id", cell.start, cell.end, "", "AND o.dealer_id = 7")),
+                ("drill: lines of one order", lambda: lines(s, UNRESTRICTED, cell, number),
+                 lambda: baseline(s, "l.id", cell.start, cell.end, "", "AND o.number = :n", n=number)),
+            )  # fmt: skip
+            for name, fn, base in drills:
+                ours_m, base_m = compare(fn, base, n=RUNS, warmup=1, memory_n=1)
+                rows.append(
+                    Row(
+                        f"{name} p95",
+                        ours_m.timing.p95 * 1000,
+                        "ms",
+                        base_m.timing.p95 * 1000,
+                        str(ours_m.memory),
+                    )
+                )
+                met[name] = ours_m.timing.p95 <= 0.3
+            update_ms = _time_updates(s, zone, update_store)
+            rows.append(Row("book a 50-line order (update + commit) p95", update_ms, "ms"))
+            met["50-line order ≤ 5 ms"] = update_ms <= 5
+            rows.append(Row("full rebuild", rebuild_seconds, "s"))
+            s.remove()
+            db.engine.dispose()
+    notes = [
+        f"scale {SCALE:g}: {DEALERS:,} dealers, {SKUS:,} SKUs, {sizes['orders']:,} orders, "
+        f"{sizes['lines']:,} order lines over 3 years; generated and bulk-loaded in {load_seconds:.0f} s; "
+        f"rebuild booked {booked:,} lines in {rebuild_seconds:.0f} s",
+        *notes,
+        "baseline: the same figure by one plain GROUP BY over order_line ⨝ sales_order",
+        "targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()),
+        "SQLite file (WAL, the app's pragmas) in a temp dir, one thread",
+    ]
+    return Report("Sales analytics: dashboard and drill-down queries, booking, rebuild (SQLite)", rows, notes)
+
+
+NEW_ORDER = """INSERT INTO sales_order (id, number, dealer_id, region_id, ship_to_region_id, warehouse_id,
+status, source, amount, created_by, review_round, lock_version, created_at, updated_at, confirmed_at)
+VALUES (:i, :n, 7, 111, 111, 2, 'confirmed', 'api', 5000, 'bench', 1, 1, :t, :t, :t)"""
+NEW_LINE = """INSERT INTO order_line (id, order_id, line_no, product_id, qty, unit_price, amount, promotion,
+reserved_qty, shipped_qty, received_qty) VALUES (:id, :o, :no, :p, 2, 50, 100, 0, 0, 0, 0)"""
+NEW_EVENT = """INSERT INTO order_event (order_id, at, actor, action, to_status)
+VALUES (:o, :t, 'bench', 'approve', 'confirmed')"""
+
+
+def _time_updates(session, zone, update_store, n: int = 20) -> float:
+    """p95 ms of: confirm a new 50-line order (committed first), then the job's update + commit."""
+    from sqlalchemy import text
+
+    from bench.common import percentile
+
+    top = session.execute(text("SELECT MAX(id) FROM sales_order")).scalar()
+    line = session.execute(text("SELECT MAX(id) FROM order_line")).scalar()
+    samples = []
+    for i in range(1, n + 1):
+        oid = top + i
+        stamp = datetime.now(UTC).strftime(STAMP)
+        session.execute(text(NEW_ORDER), {"i": oid, "n": f"SOB{oid}", "t": stamp})
+        session.execute(
+            text(NEW_LINE),
+            [{"id": line + (i - 1) * 50 + k, "o": oid, "no": k, "p": k * 37} for k in range(1, 51)],
+        )
+        session.execute(text(NEW_EVENT), {"o": oid, "t": stamp})
+        session.commit()
+        began = perf_counter()
+        update_store(session, zone)
+        session.commit()
+        samples.append(perf_counter() - began)
+    return percentile(samples, 95) * 1000
