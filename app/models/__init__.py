@@ -8,6 +8,7 @@ from app.models.audit import AuditLog
 from app.models.catalog import Category, Product, ProductLine
 from app.models.dealer import Dealer, DealerTier
 from app.models.dealer_parts import DealerAddress, DealerAuthorization, DealerContact, DealerQualification
+from app.models.forecasts import Forecast, ForecastRun, WhatIfScenario
 from app.models.form import FormVersion
 from app.models.import_job import ImportJob
 from app.models.inventory import StockBalance, StockBatch, StockEntry, StockMovement, Warehouse
@@ -55,6 +56,8 @@ __all__ = [
     "DealerContact",
     "DealerQualification",
     "DealerTier",
+    "Forecast",
+    "ForecastRun",
     "FormVersion",
     "HumanTask",
     "IdempotencyKey",
@@ -103,4 +106,5 @@ __all__ = [
     "Warehouse",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WhatIfScenario",
 ]
