@@ -38,6 +38,7 @@ from app.models.receivable import CreditIncrease, Invoice, Payment, PaymentAlloc
 from app.models.region import Region
 from app.models.replenishment import ReplenishmentSuggestion, StockRule
 from app.models.scheduler_lock import SchedulerLock
+from app.models.scorecards import DealerTarget, KpiSetRecord
 from app.models.shipment import Claim, Shipment, ShipmentEvent, ShipmentLine
 from app.models.stored_file import StoredFile
 from app.models.user_scope import UserScope
@@ -55,6 +56,7 @@ __all__ = [
     "DealerAuthorization",
     "DealerContact",
     "DealerQualification",
+    "DealerTarget",
     "DealerTier",
     "Forecast",
     "ForecastRun",
@@ -64,6 +66,7 @@ __all__ = [
     "ImportJob",
     "InstanceEvent",
     "InstanceTimer",
+    "KpiSetRecord",
     "Invoice",
     "MessageWait",
     "Notification",
