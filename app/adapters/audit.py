@@ -87,7 +87,24 @@ def _snapshot(obj: object, state_attr: str) -> dict[str, Any]:
 
 
 def _changes(obj: object) -> tuple[dict, dict]:
-    before, after = _snapshot(obj, "old"), _snapshot(obj, "new")
+    """The values before and after of what changed: only the attributes set since the object was
+    loaded or last flushed are looked at (the others cannot differ)."""
+    state = inspect(obj)
+    skip = _excluded(obj)
+    columns, relationships = state.mapper.column_attrs, state.mapper.relationships
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key in list(state.committed_state):
+        if key in skip:
+            continue
+        if key in columns:
+            hist = state.attrs[key].history
+            after[key] = _json(getattr(obj, key))
+            before[key] = _json(hist.deleted[0]) if hist.deleted else after[key]
+        elif key in relationships and relationships[key].secondary is not None:
+            hist = state.attrs[key].history
+            before[key] = sorted(str(_label(i)) for i in (*hist.unchanged, *hist.deleted))
+            after[key] = sorted(str(_label(i)) for i in (*hist.unchanged, *hist.added))
     changed = {k for k in after if before.get(k) != after.get(k)}
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 

@@ -82,13 +82,15 @@ def diversion_flags(
     on: date | None = None,
     *,
     unmanaged_regions: bool = False,
+    region_path: str | None = None,
 ) -> list[pm.DiversionFlag]:
     """Flags for lines (``{"sku", "qty", "promotion"?, "product_line"?}``) shipped to the region
     with code ``ship_to_region`` on ``on`` (today): region outside the authorisations, volume at
-    promotion. With ``unmanaged_regions``, a dealer without any authorisation on file gets no
+    promotion (``region_path``: that region's path, when the caller has it). With
+    ``unmanaged_regions``, a dealer without any authorisation on file gets no
     region flag (its authorisations are not managed)."""
     on = on or date.today()
-    path = session.scalar(select(Region.path).where(Region.code == ship_to_region))
+    path = region_path or session.scalar(select(Region.path).where(Region.code == ship_to_region))
     if path is None:
         raise ValueError(f"unknown region {ship_to_region!r}")
     skus = [str(line["sku"]) for line in lines]

@@ -23,10 +23,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.adapters import diversion, receivables
+from app.adapters.order_lines import ProductRef
 from app.adapters.price_check import PriceCheck, check_lines
 from app.domain import orders as od
 from app.domain import receivables as rd
@@ -42,6 +43,7 @@ from app.models import (
     StockBalance,
     Warehouse,
 )
+from app.models.base import utcnow
 
 PROCESS_KEY = "order_approval"
 SHORTAGE_FILE, SHORTAGE_DECISION = "stock_shortage.dmn", "stock_shortage"
@@ -104,7 +106,7 @@ class LineFacts:
     """What the checks read of one line: its product (with its product line), quantity, price,
     the policy's price and whether a promotion priced it."""
 
-    product: Product
+    product: Product | ProductRef
     qty: int
     unit_price: Decimal
     policy_price: Decimal | None
@@ -187,7 +189,7 @@ def credit_figures(credit: od.Credit) -> dict[str, Any]:
 
 
 def diversion_check(
-    session: Session, dealer: Dealer, ship_to_region: str, lines: list[LineFacts], on: date
+    session: Session, dealer: Dealer, ship_to_region: Region, lines: list[LineFacts], on: date
 ) -> tuple[str, dict[str, Any]]:
     """Dealers with authorisations on file may sell only where those allow; without any, the
     region signal does not apply (authorisations are not managed for them)."""
@@ -200,9 +202,17 @@ def diversion_check(
         }
         for line in lines
     ]
-    flags = diversion.diversion_flags(session, dealer, ship_to_region, asked, on, unmanaged_regions=True)
+    flags = diversion.diversion_flags(
+        session,
+        dealer,
+        ship_to_region.code,
+        asked,
+        on,
+        unmanaged_regions=True,
+        region_path=ship_to_region.path,
+    )
     found = [{"kind": f.kind, "sku": f.sku, "message": f.message} for f in flags]
-    return ("flag" if found else "ok"), {"ship_to_region": ship_to_region, "flags": found}
+    return ("flag" if found else "ok"), {"ship_to_region": ship_to_region.code, "flags": found}
 
 
 @dataclass(frozen=True)
@@ -220,7 +230,7 @@ def evaluate(
     session: Session,
     dealer: Dealer,
     warehouse: Warehouse | None,
-    ship_to_region: str,
+    ship_to_region: Region,
     lines: list[LineFacts],
     amount: Decimal,
     *,
@@ -261,13 +271,30 @@ def evaluate(
     return Checks(results, shortages, flow, price)
 
 
+CHECK = OrderCheck.__table__
+INSERT_CHECKS = insert(CHECK)
+
+
 def store(session: Session, order: SalesOrder, checks: Checks) -> None:
-    """Store the checks under the order's current ``review_round`` and set its outcomes (its
-    lines' shortage actions are the caller's: set on the lines, or written with them)."""
-    session.add_all(
-        OrderCheck(order=order, run=order.review_round, kind=kind, outcome=outcome, figures=figures)
-        for kind, (outcome, figures) in checks.results.items()
+    """Store the checks of a stored order under its current ``review_round`` (one statement;
+    ``order.checks`` loads them when next read) and set its outcomes (its lines' shortage
+    actions are the caller's: set on the lines, or written with them)."""
+    now = utcnow()
+    session.execute(
+        INSERT_CHECKS,
+        [
+            {
+                "order_id": order.id,
+                "run": order.review_round,
+                "kind": kind,
+                "outcome": outcome,
+                "figures": figures,
+                "checked_at": now,
+            }
+            for kind, (outcome, figures) in checks.results.items()
+        ],
     )
+    session.expire(order, ["checks"])
     order.stock_outcome, order.price_outcome, order.credit_outcome = (
         checks.flow["stock"],
         checks.flow["price"],
@@ -283,7 +310,7 @@ def run_checks(session: Session, order: SalesOrder, on: date | None = None) -> C
         session,
         order.dealer,
         order.warehouse,
-        order.ship_to_region.code,
+        order.ship_to_region,
         line_facts(order),
         Decimal(order.amount),
         exclude_id=order.id,

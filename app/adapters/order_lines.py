@@ -10,19 +10,46 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from app.adapters import audit
 from app.adapters.pricing import quote
 from app.domain import orders as od
 from app.domain.errors import ValidationFailed
 from app.domain.pricing_model import PROMO
-from app.models import Dealer, OrderLine, Product, SalesOrder
+from app.models import Dealer, OrderLine, Product, ProductLine, SalesOrder
 
-Row = tuple[dict[str, Any], Product]  # a line's column values, and its product
+
+class LineRef(NamedTuple):
+    code: str
+
+
+class ProductRef(NamedTuple):
+    """What an order reads of a product (the checks read these attributes of a ``Product`` too)."""
+
+    id: int
+    code: str
+    status: str
+    product_line: LineRef | None
+
+
+Row = tuple[dict[str, Any], ProductRef]  # a line's column values, and its product
+
+
+def product_refs(session: Session, skus: list[str]) -> dict[str, ProductRef]:
+    """The products of ``skus`` by code, with their product line, in one plain query."""
+    rows = session.execute(
+        select(Product.id, Product.code, Product.status, ProductLine.code)
+        .outerjoin(ProductLine, Product.product_line_id == ProductLine.id)
+        .where(Product.code.in_(skus))
+    )
+    return {
+        code: ProductRef(pid, code, status, LineRef(line) if line is not None else None)
+        for pid, code, status, line in rows
+    }
 
 
 def priced(
@@ -31,12 +58,7 @@ def priced(
     """Each line priced by the policy (the quote's steps kept), or at the price asked for, as the
     values of its row with its product; and their sum. Refusals name the line."""
     skus = [line.sku for line in lines]
-    products = {
-        p.code: p
-        for p in session.scalars(  # with their product lines: the checks read them
-            select(Product).where(Product.code.in_(skus)).options(joinedload(Product.product_line))
-        )
-    }
+    products = product_refs(session, skus)
     errors = {}
     for index, line in enumerate(lines):
         product = products.get(line.sku)

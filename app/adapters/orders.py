@@ -218,7 +218,7 @@ def create_order(
         session,
         new.order.dealer,
         new.order.warehouse,
-        new.order.ship_to_region.code,
+        new.order.ship_to_region,
         facts,
         new.order.amount,
         on=on,

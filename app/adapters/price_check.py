@@ -147,7 +147,7 @@ def check_lines(
     on: date | None = None,
     *,
     policy_price: PolicyPrice | None = None,
-    products: Mapping[str, Product] | None = None,
+    products: Mapping[str, Any] | None = None,
 ) -> PriceCheck:
     """Check ``lines`` (``{"sku", "qty", "unit_price"}``) of ``dealer`` (model or code) on ``on``
     (today by default) against the policy price and the tolerance table. ``products`` by code

@@ -15,6 +15,7 @@ per quote (one query for the dealer), so an approved special price counts at onc
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -178,12 +179,27 @@ def index_for(session: Session, version: PolicyVersion | VersionRef | None) -> P
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    index = PriceIndex.build(conditions_of(session, version.id), catalogue_items(session), version.id)
+    conditions = conditions_of(session, version.id)
+    index = PriceIndex.build(conditions, catalogue_items(session), version.id)
     with _lock:
         _cache[key] = index
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
+    if len(conditions) >= FREEZE_FROM:
+        _out_of_collector_sight()
     return index
+
+
+FREEZE_FROM = 50_000  # records of a version whose index is kept away from the cyclic collector
+
+
+def _out_of_collector_sight() -> None:
+    """A large index lives as long as its version: move every object alive now (the index among
+    them) out of the cyclic garbage collector's generations (``gc.freeze``). Without it each full
+    collection walks the index again: a pause of about 0.25 s per 700,000 objects, every few
+    hundred requests. (Freed index objects still go by reference counting: they hold no cycles.)"""
+    gc.collect()
+    gc.freeze()
 
 
 def invalidate_cache() -> None:
