@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
         sqlite_pragmas,
         webhooks,
     )
+    from app.adapters.forecasts_hook import register_latest as register_latest_forecast
     from app.adapters.roles_file import load_roles
     from app.cli import dms_group
     from app.extensions import csrf, db, migrate, talisman
@@ -94,6 +95,8 @@ def create_app(config: dict | None = None) -> Flask:
         register_views(appbuilder)
         for blueprint in api_blueprints(appbuilder):
             csrf.exempt(blueprint)
+        register_latest_forecast(db.session)  # replenishment's seasonal factors (docs/forecast.md)
+        db.session.remove()
     app.register_blueprint(health)
     init_i18n(app)
     schemas.use_store(stored_lookup)

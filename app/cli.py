@@ -305,3 +305,31 @@ def analytics_rebuild_command() -> None:
     began = perf_counter()
     written = analytics_rebuild(current_app)
     click.echo(f"analytics: rebuilt, {written} order line(s) booked in {perf_counter() - began:.1f} s")
+
+
+@dms_group.group("forecast")
+def forecast_group() -> None:
+    """Demand forecasts (docs/forecast.md)."""
+
+
+@forecast_group.command("run")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Processes (default: cores).")
+@with_appcontext
+def forecast_run_command(workers: int | None) -> None:
+    """Forecast every SKU × region now (as the monthly job does) and register the seasonal factors."""
+    from time import perf_counter
+
+    from app.jobs.forecast import forecast_run
+
+    began = perf_counter()
+    with click.progressbar(length=1, label="forecast") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        run = forecast_run(current_app._get_current_object(), None, "cli", workers, progress)
+    click.echo(
+        f"forecast: run {run.id}, {run.series_count} series ({run.ok_count} forecast, "
+        f"{run.series_count - run.ok_count} not enough history) in {perf_counter() - began:.1f} s"
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -231,16 +231,26 @@ def forecast_many(
     origins: int = 3,
     workers: int | None = None,
     chunk_size: int = 100,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[DemandForecast]:
     """``forecast_one`` for every series, in order, on ``workers`` processes (default: the usable
     cores; 1 = in this process). Workers are spawned, not forked, so a caller's threads and
-    database connections are never copied into them."""
+    database connections are never copied into them. ``progress(done, total)`` is called after
+    each chunk of series."""
     items = list(series)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if workers <= 1 or len(items) <= chunk_size:
-        return _forecast_chunk(items, horizon, origins)
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    out: list[DemandForecast] = []
+    if workers <= 1 or len(items) <= chunk_size:
+        for chunk in chunks:
+            out += _forecast_chunk(chunk, horizon, origins)
+            if progress:
+                progress(len(out), len(items))
+        return out
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        parts = pool.map(_forecast_chunk, chunks, [horizon] * len(chunks), [origins] * len(chunks))
-        return [f for part in parts for f in part]
+        for part in pool.map(_forecast_chunk, chunks, [horizon] * len(chunks), [origins] * len(chunks)):
+            out += part
+            if progress:
+                progress(len(out), len(items))
+    return out
