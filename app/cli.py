@@ -65,12 +65,24 @@ def init_command(demo: bool) -> None:
         summary = sync_roles(current_app.appbuilder, current_app.extensions["dms_roles"])
         click.echo("roles: " + ", ".join(f"{k} ({v})" for k, v in summary.items()))
         _deploy_workflows()
+        _load_kpi_sets()
         try:
             _ensure_admin(demo)
             if demo:
                 _load_demo()
         except DomainError as error:
             _fail(error)
+
+
+def _load_kpi_sets() -> None:
+    """Store the shipped scorecard KPI sets (rules/kpi/*.yaml) whose key is not stored yet."""
+    from app.adapters.kpi_store import ensure_shipped
+    from app.extensions import db
+
+    added = ensure_shipped(db.session)
+    db.session.commit()
+    if added:
+        click.echo(f"KPI sets: {added} loaded")
 
 
 def _deploy_workflows() -> None:

@@ -108,6 +108,7 @@ def register_views(appbuilder) -> None:
     _register_receivables(appbuilder)
     _register_webhooks_and_alerts(appbuilder)
     _register_analytics(appbuilder)
+    _register_scorecards(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -248,3 +249,21 @@ def _register_analytics(appbuilder) -> None:
         SalesAnalyticsView, "Sales analytics", label=_l("Sales analytics"), icon="fa-chart-area", **menu
     )
     appbuilder.add_api(AnalyticsApi)
+
+
+def _register_scorecards(appbuilder) -> None:
+    """Dealer scorecards (menu "数据分析 Analytics"): ranking and dealer cards, the KPI set editor,
+    dealer targets in Excel; their APIs."""
+    from app.web.api.kpi_set import KpiSetApi
+    from app.web.api.scorecard import ScorecardApi
+    from app.web.api.scorecard_targets import DealerTargetApi
+    from app.web.views.scorecards import DealerTargetExcelView, KpiSetView, ScorecardView
+
+    menu = dict(category="Analytics", category_label=_l("Analytics"), category_icon="fa-chart-line")
+    appbuilder.add_view(
+        ScorecardView, "Dealer scorecards", label=_l("Dealer scorecards"), icon="fa-star-half-alt", **menu
+    )
+    appbuilder.add_view(KpiSetView, "KPI sets", label=_l("KPI sets"), icon="fa-sliders-h", **menu)
+    appbuilder.add_view_no_menu(DealerTargetExcelView)
+    for api in (ScorecardApi, KpiSetApi, DealerTargetApi):
+        appbuilder.add_api(api)

@@ -22,7 +22,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from app.adapters.excel import dealers, orders, payments, price_records, products, stock_rules
+from app.adapters.excel import dealer_targets, dealers, orders, payments, price_records, products, stock_rules
 from app.adapters.excel.jobs import XLSX, fail_if_stale, job_json, run_job
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import MODES, Handler, ImportOptions
@@ -84,6 +84,13 @@ KINDS = {
         payments.export_rows,
         payments.template_lists,
         "payments",
+    ),
+    "dealer_target": ExcelKind(
+        dealer_targets.DEALER_TARGET_SHEET,
+        dealer_targets.DealerTargetImport,
+        dealer_targets.export_rows,
+        dealer_targets.template_lists,
+        "dealer-targets",
     ),
 }
 BYTES_PER_ROW = 100  # a generous compressed size of one row, when a file does not say how many it has

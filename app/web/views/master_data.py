@@ -29,6 +29,7 @@ from app.web.labels import (
 from app.web.scope import SCOPE_FILTERS
 from app.web.views.base import DmsModelView
 from app.web.views.dealer_excel import DealerExcelButtons
+from app.web.views.scorecards import dealer_scorecard
 
 
 class RegionView(RegionHooks, DmsModelView):
@@ -160,6 +161,7 @@ class DealerView(DealerExcelButtons, DealerHooks, DmsModelView):
             qualifications=qualification_rows(dealer),
             figures=figures(dealer),
             history=history(dealer),
+            scorecard=dealer_scorecard(dealer.code, self.appbuilder.sm),
             status_label=dealer_status,
             kind_label=qualification_kind,
             may_edit=self.appbuilder.sm.has_access("can_write", "Dealer"),
