@@ -9,8 +9,8 @@ ever read; a filter narrows it, never widens it. Figures: docs/analytics.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.adapters.analytics_terms import (
     SalesQuery,
+    add_months,
     bucket_label,
     bucket_period,
+    first_of_month,
     measure_values,
     month_key,
 )
@@ -187,8 +189,7 @@ def sales(session: Session, scope: DataScope, q: SalesQuery, today: date | None 
     """``{"rows", "total", "totals", "truncated", "source", ...}`` for ``q`` inside ``scope``."""
     today = today or date.today()
     found = resolve_codes(session, scope, dict(q.filters))
-    source = choose_source(q, scope, today)
-    rows = _grouped(session, source, q, scope, found, q.group_by)
+    rows, sources = _read(session, scope, q, found, today)
     if "region" in q.group_by:
         rows = _roll_up_regions(session, rows, found.get("region"))
     rows = [r for r in rows if r["qty"] or r["cents"] or r["orders"]]
@@ -202,8 +203,7 @@ def sales(session: Session, scope: DataScope, q: SalesQuery, today: date | None 
 
     labelled.sort(key=lambda r: ((r[time_dim] if time_dim else ""), rank(r)))
     total_q = SalesQuery((), q.measures, q.start, q.end, q.filters)
-    total_source = choose_source(total_q, scope, today)
-    total_row = (_grouped(session, total_source, total_q, scope, found, ()) or [{}])[0]
+    total_row = (_read(session, scope, total_q, found, today)[0] or [{}])[0]
     totals = measure_values(total_row.get("qty") or 0, total_row.get("cents") or 0,
                             total_row.get("orders") or 0, q.measures)  # fmt: skip
     return {
@@ -216,8 +216,50 @@ def sales(session: Session, scope: DataScope, q: SalesQuery, today: date | None 
         "truncated": len(labelled) > q.limit,
         "total": totals[first],
         "totals": totals,
-        "source": source.name,
+        "source": "+".join(sources),
     }
+
+
+def split_period(q: SalesQuery, today: date) -> list[SalesQuery]:
+    """A period that is not whole months, grouped without days or weeks, as its whole months (read
+    from the month tables) and the days before and after them (figures add up across days)."""
+    if q.whole_months(today) or q.time_dimension in ("day", "week"):
+        return [q]
+    first_full = q.start if q.start.day == 1 else first_of_month(add_months(q.start, 1))
+    month_end = add_months(first_of_month(q.end), 1) - timedelta(days=1)
+    last_full = q.end if q.end == month_end or q.end >= today else first_of_month(q.end) - timedelta(days=1)
+    if first_full > last_full:
+        return [q]
+    parts = [replace(q, start=first_full, end=last_full)]
+    if q.start < first_full:
+        parts.insert(0, replace(q, end=first_full - timedelta(days=1)))
+    if last_full < q.end:
+        parts.append(replace(q, start=last_full + timedelta(days=1)))
+    return parts
+
+
+def _read(
+    session: Session, scope: DataScope, q: SalesQuery, found, today: date
+) -> tuple[list[dict], list[str]]:
+    """Grouped rows of ``q`` (qty, cents, orders per group) and the tables read."""
+    parts = [(part, choose_source(part, scope, today)) for part in split_period(q, today)]
+    if not any(source.monthly for _, source in parts):  # no month table helps: one query
+        parts = [(q, choose_source(q, scope, today))]
+    rows = []
+    for part, source in parts:
+        rows.extend(_grouped(session, source, part, scope, found, q.group_by))
+    return (_merge(rows) if len(parts) > 1 else rows), [source.name for _, source in parts]
+
+
+def _merge(rows: list[dict]) -> list[dict]:
+    """Add up rows with the same group keys."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in row if k not in ("qty", "cents", "orders"))
+        acc = merged.setdefault(key, {**row, "qty": 0, "cents": 0, "orders": 0})
+        for k in ("qty", "cents", "orders"):
+            acc[k] += row[k] or 0
+    return list(merged.values())
 
 
 def _roll_up_regions(session: Session, rows: list[dict], under: Region | None) -> list[dict]:
@@ -231,14 +273,7 @@ def _roll_up_regions(session: Session, rows: list[dict], under: Region | None) -
         codes = regions[region_id].path.strip("/").split("/")
         return by_code[codes[min(depth, len(codes) - 1)]].id
 
-    merged: dict[tuple, dict] = {}
-    for row in rows:
-        row = {**row, "region": shown(row["region"])}
-        key = tuple(row[k] for k in row if k not in ("qty", "cents", "orders"))
-        acc = merged.setdefault(key, {**row, "qty": 0, "cents": 0, "orders": 0})
-        for k in ("qty", "cents", "orders"):
-            acc[k] += row[k] or 0
-    return list(merged.values())
+    return _merge([{**row, "region": shown(row["region"])} for row in rows])
 
 
 def _names(session: Session, model, ids: set) -> dict[Any, tuple[str, str, str | None]]:

@@ -87,7 +87,13 @@ def test_region_by_month_matches_order_lines(app, client, tokens):
     ("args", "source"),
     [
         ({"from": "2025-01-01", "to": "2026-06-30"}, "dealer_month"),
-        ({"from": "2025-01-02", "to": "2026-06-30"}, "order_day"),
+        ({"from": "2025-01-02", "to": "2026-06-29"}, "order_day+dealer_month+order_day"),
+        ({"from": "2025-01-02", "to": "2025-01-30"}, "order_day"),
+        ({"from": "2025-03-04", "to": "2026-06-30", "group_by": "dealer,sku"}, "sale_line"),
+        (
+            {"from": "2025-03-04", "to": "2026-06-30", "group_by": "dealer,tier,month"},
+            "order_day+dealer_month",
+        ),
         ({"from": "2025-01-01", "to": "2026-06-30", "group_by": "dealer,warehouse"}, "sale_line"),
         ({"from": "2025-01-01", "to": "2026-06-30", "group_by": "dealer,sku"}, "sale_line"),
     ],
@@ -102,9 +108,10 @@ def test_every_table_gives_the_same_dealer_figures(app, client, tokens, args, so
         acc = got.setdefault(r["dealer"], [Decimal(0), 0])
         acc[0] += Decimal(r["amount"])
         acc[1] += r["quantity"]
-    want = _want(app, lambda r: r["dealer"])
+    period = date.fromisoformat(args["from"]), date.fromisoformat(args["to"])
+    want = _want(app, lambda r: r["dealer"], None, *period)
     assert got == {k: [v[0], v[1]] for k, v in want.items()}
-    assert body.get_json()["totals"]["order_count"] == len(set().union(*(v[2] for v in want.values())))
+    assert body.get_json()["totals"]["order_count"] == len(set().union(set(), *(v[2] for v in want.values())))
 
 
 def test_order_count_and_average_by_product_line(app, client, tokens):

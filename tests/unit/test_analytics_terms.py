@@ -175,3 +175,18 @@ def test_previous_period():
         date(2025, 12, 31),
         date(2026, 1, 9),
     )
+
+
+def test_a_period_of_odd_days_reads_its_whole_months_from_the_month_tables():
+    from app.adapters.analytics_query import split_period
+
+    parts = split_period(parse_query({"from": "2025-03-04", "to": "2026-06-10"}, TODAY), TODAY)
+    assert [(p.start, p.end) for p in parts] == [
+        (date(2025, 3, 4), date(2025, 3, 31)),
+        (date(2025, 4, 1), date(2026, 5, 31)),
+        (date(2026, 6, 1), date(2026, 6, 10)),
+    ]
+    by_week = parse_query({"from": "2025-03-04", "to": "2026-06-10", "group_by": "week"}, TODAY)
+    assert split_period(by_week, TODAY) == [by_week]
+    short = parse_query({"from": "2026-03-04", "to": "2026-03-20"}, TODAY)
+    assert split_period(short, TODAY) == [short]
