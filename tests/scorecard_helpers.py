@@ -45,8 +45,17 @@ def scorecard_app(database_url: str):
 
         load_inventory(
             db.session,
-            {"warehouses": [{"code": "WH-D-SH-1", "name": "上海一号仓", "kind": "dealer", "parent": "WH-EAST",
-                             "dealer": "D-SH-1"}]},  # fmt: skip
+            {
+                "warehouses": [
+                    {
+                        "code": "WH-D-SH-1",
+                        "name": "上海一号仓",
+                        "kind": "dealer",
+                        "parent": "WH-EAST",
+                        "dealer": "D-SH-1",
+                    }
+                ]
+            },  # fmt: skip
         )
         build_world(db.session)
         db.session.commit()
@@ -76,7 +85,9 @@ def _ship(session, order, shipped: datetime, delivered: datetime | None, receive
 def build_world(session) -> None:
     from app.models import Dealer, DealerQualification, DealerTarget, Product, StockEntry, Warehouse
 
-    first = make_order(session, "D-SH-1", [("W-550", 10, "30.00"), ("T-500", 2, "45.50")], at(2026, 10, 5), "received")
+    first = make_order(
+        session, "D-SH-1", [("W-550", 10, "30.00"), ("T-500", 2, "45.50")], at(2026, 10, 5), "received"
+    )
     first.promised_on, first.price_outcome = date(2026, 10, 8), "ok"
     _ship(session, first, at(2026, 10, 7), at(2026, 10, 9), at(2026, 10, 11))
     second = make_order(session, "D-SH-1", [("C-1KG", 5, "60.00")], at(2026, 10, 20), "received")
@@ -95,7 +106,10 @@ def build_world(session) -> None:
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == "WH-D-SH-1"))
     product = session.scalar(select(Product).where(Product.code == "W-550"))
     for n, (kind, qty, when) in enumerate(
-        [("receipt", 100, datetime(2026, 7, 1, 2, tzinfo=UTC)), ("sell_out", -40, datetime(2026, 10, 10, 2, tzinfo=UTC))],
+        [
+            ("receipt", 100, datetime(2026, 7, 1, 2, tzinfo=UTC)),
+            ("sell_out", -40, datetime(2026, 10, 10, 2, tzinfo=UTC)),
+        ],
         start=1,
     ):
         session.add(StockEntry(movement_id=9000 + n, at=when, kind=kind, warehouse_id=warehouse.id,

@@ -75,8 +75,12 @@ def test_running_period_has_credit_utilisation(app):
             Decimal(0),
         )  # fmt: skip
         ctx = Context(date.today(), __import__("zoneinfo").ZoneInfo("Asia/Shanghai"), 30)
-        got = metric_values(db.session, [sh1.id], period_of("month", date.today()), ["credit_utilisation"], ctx)
-        assert got[sh1.id]["credit_utilisation"] == (open_amount / Decimal(100000)).quantize(Decimal("0.0001"))
+        got = metric_values(
+            db.session, [sh1.id], period_of("month", date.today()), ["credit_utilisation"], ctx
+        )
+        assert got[sh1.id]["credit_utilisation"] == (open_amount / Decimal(100000)).quantize(
+            Decimal("0.0001")
+        )
 
 
 def test_dealer_card_explains_every_figure(app, tokens):
@@ -116,7 +120,11 @@ def test_ranking_and_cards_keep_to_the_scope(app, tokens, user):
 
 
 def test_ranks_are_within_region_and_tier(app, tokens):
-    rows = app.test_client().get(f"/api/v1/scorecard/?period={PERIOD}", headers=auth(tokens["exec"])).get_json()["rows"]
+    rows = (
+        app.test_client()
+        .get(f"/api/v1/scorecard/?period={PERIOD}", headers=auth(tokens["exec"]))
+        .get_json()["rows"]
+    )
     by = {r["dealer"]: r for r in rows}
     assert by["D-SH-1"]["region_size"] == 2 and by["D-SH-2"]["region_size"] == 2
     assert {by["D-SH-1"]["rank_region"], by["D-SH-2"]["rank_region"]} == {1, 2}
@@ -132,9 +140,14 @@ def test_ranks_are_within_region_and_tier(app, tokens):
 
 @pytest.mark.parametrize(
     "query,status",
-    [("period=2026-13", 422), ("period=2026-Q1", 422), ("set=nope", 404), ("set=quarterly&period=2026-Q3", 200),
-     ("region=NOWHERE", 422)],
-)  # fmt: skip
+    [
+        ("period=2026-13", 422),
+        ("period=2026-Q1", 422),
+        ("set=nope", 404),
+        ("set=quarterly&period=2026-Q3", 200),
+        ("region=NOWHERE", 422),
+    ],
+)
 def test_bad_arguments(app, tokens, query, status):
     resp = app.test_client().get(f"/api/v1/scorecard/?{query}", headers=auth(tokens["exec"]))
     assert resp.status_code == status, resp.get_data(as_text=True)
