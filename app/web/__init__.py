@@ -108,6 +108,7 @@ def register_views(appbuilder) -> None:
     _register_receivables(appbuilder)
     _register_webhooks_and_alerts(appbuilder)
     _register_analytics(appbuilder)
+    _register_forecast(appbuilder)
     _register_scorecards(appbuilder)
 
 
@@ -267,3 +268,21 @@ def _register_scorecards(appbuilder) -> None:
     appbuilder.add_view_no_menu(DealerTargetExcelView)
     for api in (ScorecardApi, KpiSetApi, DealerTargetApi):
         appbuilder.add_api(api)
+
+
+def _register_forecast(appbuilder) -> None:
+    """Demand forecast and what-if simulation (menu "数据分析 Analytics"), their APIs."""
+    from app.web.api.forecast import ForecastApi
+    from app.web.api.what_if import WhatIfApi
+    from app.web.views.forecast import ForecastView
+    from app.web.views.what_if import WhatIfView
+
+    menu = dict(category="Analytics", category_label=_l("Analytics"), category_icon="fa-chart-line")
+    appbuilder.add_view(
+        ForecastView, "Demand forecast", label=_l("Demand forecast"), icon="fa-chart-line", **menu
+    )
+    appbuilder.add_view(
+        WhatIfView, "What-if simulation", label=_l("What-if simulation"), icon="fa-sliders-h", **menu
+    )
+    appbuilder.add_api(ForecastApi)
+    appbuilder.add_api(WhatIfApi)
