@@ -36,7 +36,7 @@ def test_dealer_page_tabs_in_both_languages(app, ids, lang, words):
     page = client.get(f"/dealerview/show/{ids['D-SH-1']}").get_data(as_text=True)
     for word in words:
         assert word in page, (lang, word)
-    assert page.count('data-toggle="tab"') == 5
+    assert page.count('data-toggle="tab"') == 6  # with the scorecard tab
     assert 'data-testid="figures"' in page and "91310000MA1FL0001R" in page
 
 
