@@ -100,6 +100,9 @@ def test_editor_page_shows_problems_beside_the_text(app):
     assert 'data-testid="kpi-problems"' in body and "kpi_set/default.yaml" in body
     assert stored(app) == (version, text)
     assert "default" in client.get("/scorecards/sets/").get_data(as_text=True)
+    assert client.get("/scorecards/targets/import").status_code == 200
+    template = client.get("/scorecards/targets/template")
+    assert template.status_code == 200 and load_workbook(BytesIO(template.data)).active.max_column == 5
 
 
 def _targets(rows) -> bytes:
