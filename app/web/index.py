@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import url_for
 from flask_appbuilder import IndexView, expose
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.adapters import dashboard
+from app.adapters.orders import DEALER_ROLE
 from app.adapters.scope_sql import scope_clause
 from app.extensions import db
 from app.models import Dealer, Region
@@ -69,4 +74,26 @@ class DmsIndexView(IndexView):
                 "labels": [r[0] for r in by_region],
                 "values": [r[1] for r in by_region],
             },
+            **self._dashboard(scope),
         )
+
+    def _dashboard(self, scope) -> dict:
+        """The role's dashboard: sales in the scope, open tasks, a dealer's own corner."""
+        today = date.today()
+        roles = frozenset(r.name for r in current_user.roles)
+        viewer = dashboard.Viewer(current_user.id, roles, scope)
+        overview = None
+        if self.appbuilder.sm.has_access("can_read", "SalesAnalytics"):
+            overview = dashboard.sales_overview(db.session, scope, today)
+        own = None
+        if (
+            DEALER_ROLE in roles
+            and not scope.unrestricted
+            and not scope.region_paths
+            and len(scope.dealer_ids) == 1
+        ):
+            own_id = dashboard.in_scope_dealer(db.session, scope, next(iter(scope.dealer_ids)))
+            own = dashboard.dealer_corner(db.session, own_id, today) if own_id is not None else None
+        english = str(get_locale() or "").startswith("en")
+        tasks = dashboard.open_tasks(db.session, viewer)
+        return {"overview": overview, "tasks": tasks, "own": own, "english": english}
