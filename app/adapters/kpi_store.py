@@ -5,6 +5,9 @@ through the ORM, so the audit log records them (who, before, after)."""
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,18 +22,28 @@ def source_name(key: str) -> str:
     return f"kpi_set/{key}.yaml"
 
 
-def ensure_shipped(session: Session) -> int:
-    """Store every shipped set whose key is not stored yet; returns how many were added (flushed)."""
-    stored = set(session.scalars(select(KpiSetRecord.key)))
-    added = 0
+@lru_cache(maxsize=4)
+def _shipped(stamp: tuple) -> dict[str, tuple[KpiSet, str, dict]]:
+    """The shipped sets by key with their text and document (cached per files' names and times)."""
+    out = {}
     for key, kpi_set in load_kpi_sets(KPI_DIR).items():
-        if key in stored:
-            continue
         path = KPI_DIR.joinpath(kpi_set.source.rsplit("/", 1)[-1])
         text = path.read_text(encoding="utf-8")
-        doc = read_document(text.encode("utf-8"), shown_name(path))
-        session.add(_record(KpiSetRecord(key=key, version=1, active=True), kpi_set, text, doc, "init"))
-        added += 1
+        out[key] = (kpi_set, text, read_document(text.encode("utf-8"), shown_name(path)))
+    return out
+
+
+def ensure_shipped(session: Session) -> int:
+    """Store every shipped set whose key is not stored yet; returns how many were added (flushed)."""
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(KPI_DIR.glob("*.yaml")))
+    shipped = _shipped(stamp)
+    stored = set(session.scalars(select(KpiSetRecord.key)))
+    added = 0
+    for key, (kpi_set, text, doc) in shipped.items():
+        if key not in stored:
+            record_ = KpiSetRecord(key=key, version=1, active=True)
+            session.add(_record(record_, kpi_set, text, copy.deepcopy(doc), "init"))
+            added += 1
     if added:
         session.flush()
     return added
