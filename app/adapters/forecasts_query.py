@@ -10,6 +10,7 @@ an unknown one).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,18 @@ from app.domain.scope import DataScope
 from app.models import Forecast, ForecastRun, Product, Region
 
 LIMIT = 500
+CODE = re.compile(r"[A-Z0-9._/-]{1,40}")  # SKUs, regions and product lines (docs/inventory.md)
+
+
+def clean_code(raw: object, field: str) -> str | None:
+    """An upper-case code, None for blank; anything that cannot be a code is a 422 naming ``field``
+    (such as control characters, which PostgreSQL refuses in text)."""
+    code = str(raw or "").strip().upper()
+    if not code:
+        return None
+    if not CODE.fullmatch(code):
+        raise ValidationFailed(f"{field}: not a code", {field: "not a code"})
+    return code
 
 
 def visible_regions(session: Session, scope: DataScope) -> dict[str, Region]:
@@ -33,8 +46,8 @@ def visible_regions(session: Session, scope: DataScope) -> dict[str, Region]:
 
 def product_by_code(session: Session, code: str | None, field: str = "sku") -> Product | None:
     """The product with this SKU (None for a blank code); ValidationFailed for an unknown one."""
-    code = (code or "").strip().upper()
-    if not code:
+    code = clean_code(code, field)
+    if code is None:
         return None
     product = session.scalar(select(Product).where(Product.code == code))
     if product is None:
@@ -44,8 +57,8 @@ def product_by_code(session: Session, code: str | None, field: str = "sku") -> P
 
 def region_in(regions: dict[str, Region], code: str | None, field: str = "region") -> Region | None:
     """The forecast region with this code among ``regions`` (None for blank); else 422."""
-    code = (code or "").strip().upper()
-    if not code:
+    code = clean_code(code, field)
+    if code is None:
         return None
     if code not in regions:
         valid = ", ".join(regions) or "none in your data scope"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.elasticity import DEFAULT_ELASTICITY, PriceObservation, estimate_elasticity
 from app.adapters.forecasts import key_month, latest_run, month_key, months_of, top_regions
-from app.adapters.forecasts_query import product_by_code, region_in, visible_regions
+from app.adapters.forecasts_query import CODE, clean_code, product_by_code, region_in, visible_regions
 from app.domain.errors import ValidationFailed
 from app.domain.forecast import OK, add_months
 from app.domain.scope import DataScope
@@ -89,10 +89,16 @@ def parse_request(body: dict) -> Request:
         errors["skus"] = "a list of SKU codes"
         skus = []
     skus = [s.strip().upper() for s in skus if s.strip()]
-    line = str(body.get("product_line") or "").strip().upper() or None
-    if bool(skus) == bool(line):
+    if any(not CODE.fullmatch(s) for s in skus):
+        errors["skus"] = "SKU codes (letters, digits, . _ / -)"
+    try:
+        line = clean_code(body.get("product_line"), "product_line")
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        line = None
+    if bool(skus) == bool(line) and "product_line" not in errors:
         errors["skus"] = "choose SKUs or a product line (one of the two)"
-    elif len(skus) > MAX_SKUS:
+    elif len(skus) > MAX_SKUS and "skus" not in errors:
         errors["skus"] = f"at most {MAX_SKUS} SKUs"
     region = str(body.get("region") or "").strip().upper() or None
     kind = body.get("kind")

@@ -21,7 +21,8 @@ MAX_COMPARE = 10
 def save_scenario(session: Session, scope: DataScope, owner: str, body: dict) -> WhatIfScenario:
     """Simulate the body's request and store it under its ``name`` (flushed, not committed)."""
     name = str(body.get("name") or "").strip()
-    errors = {} if 0 < len(name) <= 100 else {"name": "a name of 1 to 100 characters"}
+    printable = name.isprintable()
+    errors = {} if 0 < len(name) <= 100 and printable else {"name": "a name of 1 to 100 printable characters"}
     try:
         req = parse_request(body)
     except ValidationFailed as error:

@@ -78,6 +78,7 @@ def test_sales_reps_and_dealers_have_no_forecasts(client, tokens, user):
     ("user", "args", "field"),
     [
         ("exec", {"sku": "NOPE"}, "sku"),
+        ("exec", {"sku": "W-\u0000"}, "sku"),
         ("exec", {"region": "SH"}, "region"),  # not a top-level region
         ("exec", {"region": "MARS"}, "region"),
         ("rm_east", {"region": "SOUTH"}, "region"),  # outside the scope reads like unknown

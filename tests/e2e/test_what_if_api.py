@@ -141,6 +141,8 @@ def test_product_line_skips_what_cannot_be_simulated(client, tokens):
         ({"skus": "W-550", "kind": "promotion", "cut_pct": 10, "months": "December"}, "months"),
         ({"skus": "W-550", "region": "SH", "kind": "price", "pct": 5}, "region"),
         ({"product_line": "NOPE", "kind": "price", "pct": 5}, "product_line"),
+        ({"skus": ["W-\u0000"], "kind": "price", "pct": 5}, "skus"),  # PostgreSQL refuses NUL in text
+        ({"product_line": "B\u0001EV", "kind": "price", "pct": 5}, "product_line"),
     ],
 )
 def test_bad_input_is_422_naming_the_field(client, tokens, body, field):
