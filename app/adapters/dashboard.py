@@ -53,6 +53,13 @@ def _named(row: dict[str, Any], dimension: str) -> dict[str, Any]:
             "amount": row["amount"]}  # fmt: skip
 
 
+def _every_month(rows: list[dict[str, Any]], first: date, count: int) -> list[dict[str, Any]]:
+    """One point per month from ``first`` (0 where nothing was sold), so the line is continuous."""
+    sold = {r["month"]: r["amount"] for r in rows}
+    months = [f"{add_months(first, i):%Y-%m}" for i in range(count)]
+    return [{"month": m, "amount": sold.get(m, Decimal("0.00"))} for m in months]
+
+
 def sales_overview(session: Session, scope: DataScope, today: date) -> dict[str, Any]:
     """Sales of this month so far (and the same days last month), the year so far, the last 12
     months by month, and the top regions and dealers of the last three months."""
@@ -73,7 +80,7 @@ def sales_overview(session: Session, scope: DataScope, today: date) -> dict[str,
         "month_orders": this["totals"].get("order_count") or 0,
         "month_change_pct": _change_pct(now, before),
         "year_amount": _amount(year),
-        "trend": [{"month": r["month"], "amount": r["amount"]} for r in trend["rows"]],
+        "trend": _every_month(trend["rows"], add_months(month, -11), 12),
         "top_regions": [
             {"name": r.get("region_name") or r["region"], "amount": r["amount"]} for r in regions["rows"]
         ],

@@ -59,8 +59,8 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float =
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> str:
-    """Base URL of a freshly initialised server with demo data; stopped after the module."""
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """The environment of the module's server (its instance directory holds the SQLite file)."""
     instance = tmp_path_factory.mktemp("instance")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
     env.update(
@@ -72,6 +72,26 @@ def server(tmp_path_factory) -> str:
         DMS_FORMS_DIR=str(ROOT / "tests" / "data" / "forms"),  # test forms (e.g. order lines)
         DMS_TRACKING_SECRETS=f"SF={TRACKING_SECRET}",  # the carrier that pushes tracking events
     )
+    return env
+
+
+@pytest.fixture(scope="module")
+def cli(server_env):
+    """``cli("analytics", "update")`` runs ``run.py`` against the module's server database."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "run.py", *args]
+        done = subprocess.run(command, cwd=ROOT, env=server_env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def server(server_env) -> str:
+    """Base URL of a freshly initialised server with demo data; stopped after the module."""
+    env, instance = server_env, Path(server_env["DMS_INSTANCE_DIR"])
     init = subprocess.run(
         [sys.executable, "run.py", "init", "--demo"],
         cwd=ROOT,

@@ -4,6 +4,7 @@ order lines —, open tasks, and a dealer's own corner (latest orders, credit, s
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -105,12 +106,14 @@ def test_sales_figures_follow_the_scope(app, user, dealers, hidden):
     assert 'id="sales-trend"' in page and '"labels"' in page
 
 
-def test_trend_has_each_month_with_sales(app):
+def test_trend_has_twelve_months_with_the_sales_of_each(app):
     page = _home(app, "exec")
-    data = re.search(r'id="sales-trend-data">(.*?)</script>', page, re.S).group(1)
-    assert f"{MONTH:%Y-%m}" in data
-    if MONTH.replace(year=MONTH.year - 1, month=MONTH.month) <= LAST_MONTH:
-        assert f"{LAST_MONTH:%Y-%m}" in data
+    data = json.loads(re.search(r'id="sales-trend-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["labels"]) == 12 and data["labels"][-1] == f"{MONTH:%Y-%m}"
+    by_month = dict(zip(data["labels"], map(Decimal, data["values"]), strict=True))
+    assert by_month[f"{MONTH:%Y-%m}"] == _amount({"D-SH-1", "D-GD-1"}, MONTH)
+    assert by_month[f"{LAST_MONTH:%Y-%m}"] == _amount({"D-JS-1"}, LAST_MONTH)
+    assert sum(by_month.values()) == _amount({"D-SH-1", "D-GD-1", "D-JS-1"}, LAST_MONTH)
 
 
 def test_reviewer_sees_open_tasks_in_scope(app):
