@@ -42,6 +42,7 @@ class ForecastView(BaseView):
             args=args,
             one=one,
             model_labels={k: str(v) for k, v in MODEL_LABELS.items()},
-            chart_labels={"history": _("History"), "forecast": _("Forecast")},
+            chart_labels={"history": _("Sales history"), "forecast": _("Forecast")},
+            can_what_if=self.appbuilder.sm.has_access("can_read", "WhatIf"),
             title=_("Demand forecast"),
         )
