@@ -409,3 +409,50 @@ def retry_instance(session: Session, instance_id: int) -> ProcessInstance:
     advance(session, row, workflow, step, was, [{"kind": "retried", "message": instance.error}])
     commit_keeping_ids(session)
     return instance
+
+
+# Steps an administrator may skip (docs/monitoring.md): a task that failed (an incident) and ran
+# no user-facing decision, or an intermediate catch event / receive task still waiting.
+SKIPPABLE_FAILED = ("ServiceTask", "BusinessRuleTask", "ScriptTask", "SendTask", "NoneTask")
+SKIPPABLE_WAITING = ("IntermediateCatchEvent", "ReceiveTask")
+
+
+@use_case
+def skip_step(
+    session: Session, instance_id: int, element_id: str, data: Any = None, reason: str | None = None
+) -> ProcessInstance:
+    """Complete the failed or waiting step ``element_id`` without running it, so the flow moves on;
+    ``data`` (variables, checked as start data) is set on it first, e.g. the result a failed
+    service task would have given. Other steps (human tasks, gateways, boundary events, sub-
+    processes) are refused with ``Conflict`` naming why."""
+    instance = _instance(session, instance_id)
+    if instance.status not in ("error", "running", "waiting"):
+        raise Conflict(f"a {instance.status} process has no step to skip")
+    data = _check_start_data(data or {})
+    row = row_of(instance)
+    workflow = load_workflow(session, row)
+    was = before(workflow)
+    found = [t for t in workflow.get_tasks(state=TaskState.ERROR | TaskState.WAITING | TaskState.READY)
+             if getattr(t.task_spec, "bpmn_id", None) == element_id]  # fmt: skip
+    if not found:
+        raise Conflict(f"step {element_id!r} is not failed or waiting in this process")
+    task, kind = found[0], type(found[0].task_spec).__name__
+    failed = task.state == TaskState.ERROR and kind in SKIPPABLE_FAILED
+    waiting = task.state == TaskState.WAITING and kind in SKIPPABLE_WAITING
+    if not (failed or waiting):
+        raise Conflict(
+            f"step {element_id!r} ({kind}) cannot be skipped: only a failed service, business rule, "
+            "script or send task, or a waiting catch event or receive task; complete a human task "
+            "from its task page, fix the data behind a gateway and retry"
+        )
+
+    def step(recorder):
+        task.data.update(data)
+        task.complete()
+
+    skipped = {"kind": "skipped", "element_id": element_id, "element_type": kind, "message": reason}
+    if data:
+        skipped["data_after"] = data_diff({}, data)[1]
+    advance(session, row, workflow, step, was, [skipped])
+    commit_keeping_ids(session)
+    return instance

@@ -110,6 +110,7 @@ def register_views(appbuilder) -> None:
     _register_analytics(appbuilder)
     _register_forecast(appbuilder)
     _register_scorecards(appbuilder)
+    _register_process_monitor(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -286,3 +287,24 @@ def _register_forecast(appbuilder) -> None:
     )
     appbuilder.add_api(ForecastApi)
     appbuilder.add_api(WhatIfApi)
+
+
+def _register_process_monitor(appbuilder) -> None:
+    """Process monitoring (menu "系统管理 Administration"): figures per process, stuck instances,
+    incidents with retry/skip (docs/monitoring.md); its API."""
+    from app.web.api.monitor import ProcessMonitorApi
+    from app.web.views.monitor import ProcessMonitorView
+
+    admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
+    appbuilder.add_view(
+        ProcessMonitorView, "Process monitoring", label=_l("Process monitoring"), icon="fa-heartbeat", **admin
+    )
+    appbuilder.add_link(
+        "Stuck instances",
+        href="/monitor/stuck",
+        label=_l("Stuck instances"),
+        icon="fa-hourglass-half",
+        **admin,
+    )
+    appbuilder.add_link("Incidents", href="/monitor/incidents", label=_l("Incidents"), icon="fa-bug", **admin)
+    appbuilder.add_api(ProcessMonitorApi)
