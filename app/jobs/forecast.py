@@ -37,3 +37,12 @@ def forecast_run(
     register_latest(db.session)
     log.info("forecast: run %s, %s series (%s forecast)", run.id, run.series_count, run.ok_count)
     return run
+
+
+def forecast_factors(app: Flask) -> bool:
+    """Register replenishment's seasonal factors from the latest run (daily, before the
+    replenishment job), so a scheduler that took over from another one uses the newest run."""
+    from app.adapters.forecasts_hook import register_latest
+    from app.extensions import db
+
+    return register_latest(db.session)

@@ -173,3 +173,15 @@ def test_a_failed_run_is_recorded_and_the_latest_good_one_stays(app, monkeypatch
         failed = db.session.scalars(select(ForecastRun).order_by(ForecastRun.id.desc())).first()
         assert failed.status == "failed" and "worker died" in failed.error
         assert latest_run(db.session).status == "done" and latest_run(db.session).id < failed.id
+
+
+def test_daily_factor_job_registers_the_latest_run(app):
+    from app.domain.replenishment import register_seasonal_factor, seasonal_is_default
+    from app.jobs.forecast import forecast_factors
+    from app.jobs.scheduler import JOBS
+
+    assert {"forecast.run", "forecast.factors"} <= {job_id for job_id, _, _ in JOBS}
+    register_seasonal_factor(None)  # e.g. a standby scheduler started before the run
+    with app.app_context():
+        assert forecast_factors(app) is True
+    assert not seasonal_is_default()
