@@ -100,7 +100,21 @@ def percentile(values: list[float], share: float) -> float:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def _machine_steps_sql(session: Session) -> str:
+MACHINE_FILTER = (
+    "s.kind = 'step' AND s.element_id IS NOT NULL "
+    "AND (s.element_type IS NULL OR s.element_type NOT IN :human)"
+)
+# How often each non-human element completed (those not waited for took 0 s).
+_MACHINE_COUNTS = f"""
+SELECT i.version_id, s.element_id, s.element_type, COUNT(*)
+FROM instance_event s JOIN process_instance i ON i.id = s.instance_id
+WHERE i.version_id IN :ids AND {MACHINE_FILTER}
+GROUP BY i.version_id, s.element_id, s.element_type
+"""  # noqa: S608 (a constant)
+
+
+def _waited_sql(session: Session) -> str:
+    """The first element completed in each batch, with the seconds since the previous batch."""
     waited = seconds_between(session, "t.at", "t.prev_at")
     return f"""
 WITH batch AS (
@@ -111,13 +125,11 @@ WITH batch AS (
 ), timed AS (
   SELECT first_step, at, LAG(at) OVER (PARTITION BY instance_id ORDER BY at) AS prev_at FROM batch
 )
-SELECT i.version_id, s.element_id, s.element_type,
-       CASE WHEN t.prev_at IS NULL THEN 0.0 ELSE {waited} END AS seconds
-FROM instance_event s
+SELECT i.version_id, s.element_id, s.element_type, {waited} AS seconds
+FROM timed t
+JOIN instance_event s ON s.id = t.first_step
 JOIN process_instance i ON i.id = s.instance_id
-LEFT JOIN timed t ON t.first_step = s.id
-WHERE i.version_id IN :ids AND s.kind = 'step' AND s.element_id IS NOT NULL
-  AND (s.element_type IS NULL OR s.element_type NOT IN :human)
+WHERE t.prev_at IS NOT NULL AND {MACHINE_FILTER}
 """  # noqa: S608 (only our own column expressions are interpolated)
 
 
@@ -130,21 +142,29 @@ WHERE i.version_id IN :ids AND h.state = 'completed' AND h.completed_at IS NOT N
 """  # noqa: S608 (only our own column expressions are interpolated)
 
 
+def _statement(sql: str, *expanding: str):
+    return text(sql).bindparams(*(bindparam(n, expanding=True) for n in expanding))
+
+
 def step_durations(session: Session, version_ids: list[int]) -> dict[int, dict[tuple[str, str], list[float]]]:
     """version id → (element id, element type) → durations in seconds of every completion."""
     found: dict[int, dict[tuple[str, str], list[float]]] = defaultdict(lambda: defaultdict(list))
     if not version_ids:
         return found
-    params = {"ids": version_ids, "kinds": list(PROGRESS_KINDS), "human": list(HUMAN_TYPES)}
-    for sql, names in (
-        (_machine_steps_sql(session), ("ids", "kinds", "human")),
-        (_human_steps_sql(session), ("ids",)),
+    ids, human = {"ids": version_ids}, {"human": list(HUMAN_TYPES)}
+    waited = _statement(_waited_sql(session), "ids", "kinds", "human")
+    for version_id, element_id, element_type, seconds in session.execute(
+        waited, {**ids, **human, "kinds": list(PROGRESS_KINDS)}
     ):
-        statement = text(sql).bindparams(*(bindparam(n, expanding=True) for n in names))
-        for version_id, element_id, element_type, seconds in session.execute(
-            statement, {n: params[n] for n in names}
-        ):
-            found[version_id][(element_id, element_type or "")].append(max(float(seconds or 0.0), 0.0))
+        found[version_id][(element_id, element_type or "")].append(max(float(seconds or 0.0), 0.0))
+    counts = _statement(_MACHINE_COUNTS, "ids", "human")
+    for version_id, element_id, element_type, count in session.execute(counts, {**ids, **human}):
+        values = found[version_id][(element_id, element_type or "")]
+        values.extend([0.0] * (count - len(values)))
+    for version_id, element_id, element_type, seconds in session.execute(
+        _statement(_human_steps_sql(session), "ids"), ids
+    ):
+        found[version_id][(element_id, element_type)].append(max(float(seconds or 0.0), 0.0))
     return found
 
 

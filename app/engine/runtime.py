@@ -448,7 +448,11 @@ def skip_step(
 
     def step(recorder):
         task.data.update(data)
-        task.complete()
+        if waiting:  # as if its event had arrived: the engine runs it and moves on
+            task._set_internal_data(event_fired=True)
+            task._ready()
+        else:
+            task.complete()
 
     skipped = {"kind": "skipped", "element_id": element_id, "element_type": kind, "message": reason}
     if data:

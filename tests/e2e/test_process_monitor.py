@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from app.engine import registry
 from app.extensions import db
-from app.models import AuditLog, HumanTask, InstanceEvent, ProcessInstance
+from app.models import AuditLog, HumanTask, InstanceEvent, InstanceTimer, MessageWait, ProcessInstance
 from app.models.base import utcnow
 from tests.conftest import auth
 
@@ -347,3 +347,28 @@ def test_pages(app, tokens, flows):
     assert other.get("/monitor/").status_code != 200
     english = admin.get("/monitor/?_locale=en")
     assert english.status_code == 200
+
+
+def test_skip_waiting_timer_and_message_events(app, client, tokens, flows):
+    content = (
+        (DATA / "wait_timer_message.bpmn").read_bytes().replace(b'id="wait_timer_message"', b'id="mon_wait"')
+    )
+    deploy(client, tokens["admin"], "mon_wait.bpmn", content)
+    instance = start(client, tokens["consultant"], "mon_wait", {"business_key": "MON-W1"})
+    url = f"{URL}/instances/{instance['id']}/skip"
+    early = client.post(url, json={"element_id": "paid"}, headers=auth(tokens["admin"]))
+    assert early.status_code == 409  # not waiting there yet
+    assert client.post(url, json={"element_id": "cool_off"}, headers=auth(tokens["admin"])).status_code == 200
+    with app.app_context():
+        assert db.session.get(InstanceTimer, instance["id"]) is None  # the timer no longer fires
+        assert db.session.scalars(select(MessageWait).where(MessageWait.instance_id == instance["id"])).all()
+    done = client.post(
+        url, json={"element_id": "paid", "data": {"paid_by": "cash"}}, headers=auth(tokens["admin"])
+    )
+    assert done.status_code == 200 and done.get_json()["status"] == "completed"
+    again = client.post(url, json={"element_id": "paid"}, headers=auth(tokens["admin"]))
+    assert again.status_code == 409 and "completed" in again.get_json()["message"]
+    with app.app_context():
+        assert not db.session.scalars(
+            select(MessageWait).where(MessageWait.instance_id == instance["id"])
+        ).all()
