@@ -23,6 +23,10 @@ def _audit(session: Session, action: str, instance_id: int, detail: dict[str, An
     record_event(session, action, ENTITY, str(instance_id), {"status": instance.status, **detail})
 
 
+def _printable(text: str) -> bool:
+    return all(c.isprintable() or c in "\n\t" for c in text)
+
+
 def retry(session: Session, instance_id: int) -> ProcessInstance:
     """Run the failed step of an instance in ``error`` again (409 when it is not in error)."""
     _audit(session, "process.retry", instance_id, {})
@@ -33,9 +37,14 @@ def skip(session: Session, instance_id: int, body: dict[str, Any]) -> ProcessIns
     """Skip step ``body["element_id"]`` (optional ``data`` variables and ``reason``)."""
     element_id, reason = body.get("element_id"), body.get("reason")
     errors = {}
-    if not isinstance(element_id, str) or not element_id.strip() or len(element_id) > 100:
+    if (
+        not isinstance(element_id, str)
+        or not element_id.strip()
+        or len(element_id) > 100
+        or not _printable(element_id)
+    ):
         errors["element_id"] = "the id of the failed or waiting step"
-    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 500 or not _printable(reason)):
         errors["reason"] = "text of at most 500 characters"
     if body.get("data") is not None and not isinstance(body["data"], dict):
         errors["data"] = "an object"

@@ -172,8 +172,10 @@ def test_skip_a_failed_service_task_and_refuse_other_steps(app, client, tokens, 
     FAILING["on"] = True
     instance = start(client, tokens["consultant"], "mon_service", {"amount": 5})
     url = f"{URL}/instances/{instance['id']}/skip"
-    bad = client.post(url, json={"element_id": "", "colour": 1}, headers=auth(tokens["admin"]))
-    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"element_id", "colour"}
+    bad = client.post(
+        url, json={"element_id": "", "colour": 1, "reason": "a\x00b"}, headers=auth(tokens["admin"])
+    )
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"element_id", "colour", "reason"}
     wrong = client.post(url, json={"element_id": "confirm"}, headers=auth(tokens["admin"]))
     assert wrong.status_code == 409 and "confirm" in wrong.get_json()["message"]
     skipped = client.post(
@@ -269,6 +271,9 @@ def test_only_admins_and_consultants_read(client, tokens, flows, user):
         ("/stuck?process=mon_two&version=42", 422, {"version"}),
         ("/stuck?process=bad%20key", 422, {"process"}),
         ("/processes?x=1", 422, {"x"}),
+        ("/processes/%00", 404, None),
+        ("/processes/mon_two?days=99999999999999999999&version=00", 422, {"days", "version"}),
+        ("/incidents?process=%00", 422, {"process"}),
     ],
 )
 def test_bad_input(client, tokens, flows, path, status, fields):
@@ -372,3 +377,15 @@ def test_skip_waiting_timer_and_message_events(app, client, tokens, flows):
         assert not db.session.scalars(
             select(MessageWait).where(MessageWait.instance_id == instance["id"])
         ).all()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [([], "body"), ("x", "body"), ({"element_id": "check", "data": "x"}, "data"),
+     ({"element_id": "check", "data": {"_x": 1}}, "data._x"), ({"element_id": ["check"]}, "element_id")],
+)  # fmt: skip
+def test_bad_skip_bodies(client, tokens, flows, body, field):
+    FAILING["on"] = True
+    instance = start(client, tokens["consultant"], "mon_service", {"amount": 2})
+    resp = client.post(f"{URL}/instances/{instance['id']}/skip", json=body, headers=auth(tokens["admin"]))
+    assert resp.status_code == 422 and field in resp.get_json()["errors"], resp.get_json()

@@ -61,6 +61,8 @@ def parse_query(args: dict[str, str], allowed: tuple[str, ...], key: str | None 
     if process is not None and (
         len(process) > 100 or not process.replace("-", "_").replace(".", "_").isidentifier()
     ):
+        if key is not None:
+            raise NotFound("no such process")
         errors["process"] = "a process key"
         process = None
     version = _positive(args, "version", errors, 10**6)
