@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.forecasts import latest_run, months_of
 from app.domain.errors import ValidationFailed
-from app.domain.forecast import DemandSeries, not_enough_history
+from app.domain.forecast import DemandSeries, add_months, not_enough_history
 from app.domain.scope import DataScope
 from app.models import Forecast, ForecastRun, Product, Region
 
@@ -75,7 +75,8 @@ def run_info(run: ForecastRun | None) -> dict[str, Any] | None:
         "status": run.status,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "history_end": run.history_end.isoformat(),
+        "history_end": run.history_end.isoformat(),  # the first month not in the history
+        "last_history_month": add_months(run.history_end, -1).strftime("%Y-%m"),
         "horizon": run.horizon,
         "series_count": run.series_count,
         "ok_count": run.ok_count,

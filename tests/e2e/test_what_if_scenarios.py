@@ -110,6 +110,7 @@ def test_pages_simulate_save_and_compare(app, saved):
     web_login(client, "exec")
     page = client.get("/what_if/?skus=W-550&kind=price&pct=-5").get_data(as_text=True)
     assert 'data-testid="default-elasticity"' in page and 'id="what-if-chart"' in page
+    assert "历史价格几乎没有变化" in page and "too little price variation" in page  # summary + figures
     assert 'data-testid="what-if-totals"' in page and "T-500 −10 % EAST" in page
     form = {
         "csrf_token": csrf_token(page),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.adapters.forecasts_query import visible_regions
 from app.adapters.what_if import parse_request, run_what_if
@@ -19,6 +20,21 @@ from app.web.permissions import READ, WRITE
 from app.web.scope import current_scope
 
 KEPT = ("skus", "product_line", "region", "kind", "pct", "cut_pct", "months")
+REASONS = (  # the adapters' reasons (English, with figures) → a translated summary
+    ("too little history", _l("Too little history for an estimate")),
+    ("too little price variation", _l("Prices hardly varied in the history")),
+    ("not significant", _l("The fitted response is not statistically significant")),
+    ("demand rose with price", _l("Demand rose with price in the history: other causes than price")),
+    ("the regression", _l("The regression failed")),
+    ("no forecast", _l("No forecast (not enough history)")),
+    ("no sales", _l("No sales in the last 12 months to take a price from")),
+    ("no standard cost", _l("No standard cost")),
+)
+
+
+def explain(reason: str) -> str:
+    """A translated summary of an elasticity fallback or a skipped SKU's reason."""
+    return next((str(label) for start, label in REASONS if (reason or "").startswith(start)), reason)
 
 
 def _args(source) -> dict[str, str]:
@@ -50,6 +66,7 @@ class WhatIfView(BaseView):
             regions=list(visible_regions(db.session, current_scope())),
             scenarios=list_scenarios(db.session, current_scope()),
             can_save=self.appbuilder.sm.has_access("can_write", "WhatIf"),
+            explain=explain,
             labels={"without": _("Without the change"), "with": _("With the change"), "volume": _("Volume")},
             title=_("What-if simulation"),
         )
