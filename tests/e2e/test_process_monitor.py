@@ -389,3 +389,13 @@ def test_bad_skip_bodies(client, tokens, flows, body, field):
     instance = start(client, tokens["consultant"], "mon_service", {"amount": 2})
     resp = client.post(f"{URL}/instances/{instance['id']}/skip", json=body, headers=auth(tokens["admin"]))
     assert resp.status_code == 422 and field in resp.get_json()["errors"], resp.get_json()
+
+
+def test_a_restricted_scope_is_refused_even_with_the_permission(app, client, tokens, flows):
+    with app.app_context():
+        sm = app.appbuilder.sm
+        sm.add_permission_role(
+            sm.find_role("RegionalManager"), sm.find_permission_view_menu("can_read", "ProcessMonitor")
+        )
+    resp = client.get(f"{URL}/processes", headers=auth(tokens["rm_sh"]))
+    assert resp.status_code == 403 and "all data" in resp.get_json()["message"]
