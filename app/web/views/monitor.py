@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.engine import monitor, monitor_actions
@@ -16,11 +17,11 @@ from app.web.api.monitor import check_scope, problems, process_detail
 from app.web.permissions import MANAGE, READ
 
 STATUS_LABELS = {
-    "running": "Running",
-    "completed": "Completed",
-    "error": "In error",
-    "suspended": "Suspended",
-    "cancelled": "Cancelled",
+    "running": _l("Running"),
+    "completed": _l("Completed"),
+    "error": _l("In error"),
+    "suspended": _l("Suspended"),
+    "cancelled": _l("Cancelled"),
 }
 
 
@@ -50,7 +51,7 @@ class ProcessMonitorView(BaseView):
             return None
 
     def _labels(self) -> dict[str, str]:
-        return {k: _(v) for k, v in STATUS_LABELS.items()}
+        return {k: str(v) for k, v in STATUS_LABELS.items()}
 
     @expose("/")
     @has_access
