@@ -35,12 +35,13 @@ BUCKETS = ("running", "completed", "error", "suspended", "cancelled")
 
 @dataclass(frozen=True)
 class VersionRef:
-    """A deployed version: its row id, definition key and name, version number."""
+    """A deployed version: its row id, definition key and name, version number, content hash."""
 
     id: int
     key: str
     name: str
     version: int
+    content_hash: str
 
 
 def seconds_between(session: Session, later: str, earlier: str) -> str:
@@ -60,7 +61,7 @@ def utc_day(session: Session, column: str) -> str:
 def versions(session: Session, key: str | None = None, version: int | None = None) -> list[VersionRef]:
     """Deployed versions, by definition key then version number (optionally one key/version)."""
     sql = (
-        "SELECT v.id, d.key, d.name, v.version FROM process_version v "
+        "SELECT v.id, d.key, d.name, v.version, v.content_hash FROM process_version v "
         "JOIN process_definition d ON d.id = v.definition_id WHERE 1 = 1"
     )
     params: dict[str, Any] = {}

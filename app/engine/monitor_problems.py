@@ -32,7 +32,7 @@ SLA_PROPERTY = "stuckAfter"
 DEFAULT_STUCK_HOURS = 72
 LIMIT = 500  # rows per list (oldest problems first)
 
-_META: dict[int, tuple[dict[str, str], timedelta | None]] = {}
+_META: dict[tuple[int, str], tuple[dict[str, str], timedelta | None]] = {}
 
 
 def duration_of(value: str | None) -> timedelta | None:
@@ -48,7 +48,8 @@ def duration_of(value: str | None) -> timedelta | None:
 def version_meta(session: Session, ref: VersionRef) -> tuple[dict[str, str], timedelta | None]:
     """Element names (id → name) and the ``stuckAfter`` SLA of a version, read from its BPMN
     file once per process (a deployed version never changes)."""
-    if ref.id not in _META:
+    cache_key = (ref.id, ref.content_hash)  # a database rebuilt under the same ids differs in hash
+    if cache_key not in _META:
         files = session.execute(
             text("SELECT files FROM process_version WHERE id = :id"), {"id": ref.id}
         ).scalar_one()
@@ -69,8 +70,10 @@ def version_meta(session: Session, ref: VersionRef) -> tuple[dict[str, str], tim
             for process in root.iter(f"{{{BPMN_NS}}}process"):
                 if process.get("id") == ref.key:
                     sla = _sla_of(process) or sla
-        _META[ref.id] = (names, sla)
-    return _META[ref.id]
+        if len(_META) >= 1024:
+            _META.clear()
+        _META[cache_key] = (names, sla)
+    return _META[cache_key]
 
 
 def _sla_of(process: etree._Element) -> timedelta | None:
