@@ -171,4 +171,7 @@ def load_config() -> dict:
         "DMS_SMTP_STARTTLS": _flag("DMS_SMTP_STARTTLS", False),
         "DMS_PUBLIC_URL": os.environ.get("DMS_PUBLIC_URL", "").strip(),
         "DMS_ORDER_REVIEW_HOURS": int(os.environ.get("DMS_ORDER_REVIEW_HOURS", "24")),
+        # process monitoring: a running instance without any event for this long is stuck (unless its
+        # process sets the property stuckAfter); docs/monitoring.md
+        "DMS_STUCK_AFTER_HOURS": float(os.environ.get("DMS_STUCK_AFTER_HOURS", "72")),
     }
