@@ -44,6 +44,7 @@ server_env=(
     DMS_SCHEDULER=off
     DMS_ADMIN_PASSWORD="$ADMIN_PASSWORD"
     DMS_DEMO_PASSWORD="$DEMO_PASSWORD"
+    DMS_DEMO_HISTORY=small   # a small generated history (docs/demo_data.md): fast, still has records
     DMS_API_LOGIN_RATE_LIMIT="100000 per minute"
     DMS_LOGIN_RATE_LIMIT="100000 per minute"
 )

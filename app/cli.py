@@ -52,8 +52,15 @@ def _ensure_admin(demo: bool) -> None:
 
 @dms_group.command("init")
 @click.option("--demo", is_flag=True, help="Also load demo regions, dealers and one user per role.")
+@click.option(
+    "--demo-history",
+    type=click.Choice(["none", "small", "full"]),
+    default=None,
+    help="With --demo: how much generated history to load (default DMS_DEMO_HISTORY, else full).",
+)
+@click.option("--demo-seed", type=int, default=None, help="Seed of the demo history (default: the file's).")
 @with_appcontext
-def init_command(demo: bool) -> None:
+def init_command(demo: bool, demo_history: str | None, demo_seed: int | None) -> None:
     """Migrate the database to head, sync roles, create the admin user."""
     from flask_migrate import upgrade
 
@@ -69,7 +76,7 @@ def init_command(demo: bool) -> None:
         try:
             _ensure_admin(demo)
             if demo:
-                _load_demo()
+                _load_demo(demo_history or current_app.config["DMS_DEMO_HISTORY"], demo_seed)
         except DomainError as error:
             _fail(error)
 
@@ -112,13 +119,29 @@ def _deploy_workflows() -> None:
         click.echo(f"workflow {result.key}: version {result.version}" + (" (new)" if result.created else ""))
 
 
-def _load_demo() -> None:
-    from app.adapters.demo_data import load_demo
+def _load_demo(history: str, seed: int | None = None) -> None:
+    """The demo data, then its generated history (docs/demo_data.md) unless ``history`` is none."""
+    from zoneinfo import ZoneInfo
 
-    report = load_demo(
-        _uow(), ROOT / "seed_templates" / "fmcg" / "demo.yaml", current_app.config["DMS_DEMO_PASSWORD"]
-    )
+    from app.adapters.demo_data import load_demo
+    from app.adapters.demo_history import history_loaded, history_master, load_history
+    from app.adapters.demo_history_open import open_work
+    from app.extensions import db
+
+    template = ROOT / "seed_templates" / "fmcg"
+    fresh = history != "none" and not history_loaded(db.session)
+    extra = history_master(template, history, seed) if fresh else {}
+    report = load_demo(_uow(), template / "demo.yaml", current_app.config["DMS_DEMO_PASSWORD"], extra)
     click.echo(f"demo data: {report}")
+    if history == "none":
+        click.echo("demo history: skipped (--demo-history none)")
+        return
+    if not fresh:
+        click.echo("demo history: already loaded, skipped")
+        return
+    zone = ZoneInfo(current_app.config["DMS_TIMEZONE"])
+    click.echo(f"demo history ({history}): {load_history(db.session, template, history, zone, seed=seed)}")
+    click.echo(f"demo open work: {open_work(db.session)}")
 
 
 @dms_group.command("sync-roles")

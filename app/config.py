@@ -131,6 +131,8 @@ def load_config() -> dict:
         "DMS_ADMIN_USER": os.environ.get("DMS_ADMIN_USER", "admin"),
         "DMS_ADMIN_PASSWORD": os.environ.get("DMS_ADMIN_PASSWORD", ""),
         "DMS_DEMO_PASSWORD": os.environ.get("DMS_DEMO_PASSWORD", "demo12345"),
+        # generated demo history on `init --demo`: none / small / full (docs/demo_data.md)
+        "DMS_DEMO_HISTORY": _choice("DMS_DEMO_HISTORY", ("full", "small", "none")),
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
         "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
         # carriers and the WMS sign tracking pushes: "SF=secret1,WMS=secret2" (X-DMS-Source=SF …)

@@ -24,9 +24,11 @@ from app.models import Dealer, DealerQualification, DealerTier, Region
 from app.services.users import NewUser, create_user
 
 
-def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
-    """Create what is missing; returns how many regions, dealers and users were created."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_demo(uow: SqlUnitOfWork, path: Path, password: str, extra: dict | None = None) -> dict[str, int]:
+    """Create what is missing; returns how many regions, dealers and users were created.
+    ``extra`` adds generated rows (``regions``, ``dealers``, ``warehouses``, ``products``,
+    ``price_records``: see ``demo_history_plan``) to the file's, loaded the same way."""
+    data = _merged(yaml.safe_load(path.read_text(encoding="utf-8")), extra or {})
     session = uow.session
     created = {"regions": 0, "dealers": 0, "users": 0}
     with uow:
@@ -79,6 +81,16 @@ def load_demo(uow: SqlUnitOfWork, path: Path, password: str) -> dict[str, int]:
         _assign_sales_reps(session, data.get("dealers", []))
         uow.commit()
     return created
+
+
+def _merged(data: dict, extra: dict) -> dict:
+    """The demo file's rows followed by the generated ones."""
+    for key in ("regions", "dealers", "warehouses", "products"):
+        data[key] = [*data.get(key, []), *extra.get(key, [])]
+    if extra.get("price_records") and data.get("price_policy"):
+        policy = data["price_policy"]
+        data["price_policy"] = {**policy, "records": [*extra["price_records"], *policy.get("records", [])]}
+    return data
 
 
 def _dealer(session, row: dict, region: Region, path: Path) -> Dealer:

@@ -68,6 +68,7 @@ def server_env(tmp_path_factory) -> dict[str, str]:
         DMS_SCHEDULER="off",
         DMS_ADMIN_PASSWORD=ADMIN_PASSWORD,
         DMS_DEMO_PASSWORD=PASSWORD,
+        DMS_DEMO_HISTORY="none",  # demo.yaml only: no generated history (docs/demo_data.md), fast per module
         DMS_LOGIN_RATE_LIMIT="1000 per minute",  # the journeys log in many times
         DMS_FORMS_DIR=str(ROOT / "tests" / "data" / "forms"),  # test forms (e.g. order lines)
         DMS_TRACKING_SECRETS=f"SF={TRACKING_SECRET}",  # the carrier that pushes tracking events
