@@ -150,7 +150,8 @@ def draw_orders(
                     qty = max(1, round(rng.uniform(2, 24) * factor * float(weights.get(dealer.tier, 1))))
                     discount = tier_discounts.get((dealer.tier, product.line), Decimal(0))
                     lines.append(Line(product, qty, unit_price(product, discount, promo), promo is not None))
-                drawn.append(Order(0, dealer, created, lines))
+                if created < now - timedelta(days=3):  # shipped and dated before today
+                    drawn.append(Order(0, dealer, created, lines))
     drawn.sort(key=lambda o: (o.created, o.dealer.code))
     for seq, order in enumerate(drawn, start=1):
         order.seq = seq

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
 from sqlalchemy.orm import Session
 
@@ -67,11 +68,21 @@ def book_stock(
                 for sku in skus[number % 7 :: 9][:5]:
                     qty = math.ceil(totals[sku] * float(days.get("dealer_days", 10)) / 10) + 5
                     moves.append(_receipt(warehouse, sku, qty, month + timedelta(days=number % 20)))
-        moves.extend(_outbound(orders, month))
-        if moves:
-            apply_movements(session, moves, ACTOR)
-            count += len(moves)
+        timed = [(_stamp(m.received_on or month, 1), m) for m in moves] + _outbound(orders, month)
+        count += _apply_by_time(session, timed)
     return count
+
+
+def _stamp(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _apply_by_time(session: Session, timed: list[tuple[datetime, Movement]]) -> int:
+    """Apply the movements in time order, one ledger call per time stamp (lines dated then)."""
+    timed.sort(key=lambda item: item[0])
+    for at, group in groupby(timed, key=lambda item: item[0]):
+        apply_movements(session, [m for _, m in group], ACTOR, at=at)
+    return len(timed)
 
 
 def _receipt(warehouse: str, sku: str, qty: int, on: date) -> Movement:
@@ -87,35 +98,23 @@ def _receipt(warehouse: str, sku: str, qty: int, on: date) -> Movement:
     )
 
 
-def _outbound(orders: list[Order], month: date) -> list[Movement]:
-    """The month's shipments (one movement per line, FIFO), then the reservations of partial ones
-    (after every shipment of the month, so none of them is short of the reserved stock)."""
-    moves, reservations = [], []
+def _outbound(orders: list[Order], month: date) -> list[tuple[datetime, Movement]]:
+    """The month's shipments (one movement per line, FIFO) and the reservations of partial ones,
+    dated on the shipping day (10:00 UTC); the month's receipts cover both."""
+    moves: list[tuple[datetime, Movement]] = []
     for order in orders:
         if order.shipped_at is None or _month(order.shipped_at.date()) != month:
             continue
-        shipment = f"SH{order.number[2:]}-1"
+        at = _stamp(order.shipped_at.date(), 10)
+        warehouse, shipment = order.dealer.warehouse, f"SH{order.number[2:]}-1"
         for line in order.lines:
-            moves.append(
-                Movement(
-                    kind="ship",
-                    warehouse=order.dealer.warehouse,
-                    sku=line.product.code,
-                    qty=line.shipped,
-                    reference=shipment,
-                    reason=f"order {order.number}",
-                )
+            sku = line.product.code
+            ship = Movement(
+                "ship", warehouse, sku, line.shipped, reference=shipment, reason=f"order {order.number}"
             )
-        if order.status == "partially_shipped":
-            for line in order.lines:
-                if line.qty > line.shipped:
-                    reservations.append(
-                        Movement(
-                            kind="reserve",
-                            warehouse=order.dealer.warehouse,
-                            sku=line.product.code,
-                            qty=line.qty - line.shipped,
-                            reference=order.number,
-                        )
-                    )
-    return moves + reservations
+            moves.append((at, ship))
+            if order.status == "partially_shipped" and line.qty > line.shipped:
+                moves.append(
+                    (at, Movement("reserve", warehouse, sku, line.qty - line.shipped, reference=order.number))
+                )
+    return moves

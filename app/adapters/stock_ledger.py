@@ -126,14 +126,17 @@ def _insert_movements(session: Session, rows: list[dict[str, Any]]) -> list[int]
     return [r[0] for r in result]
 
 
-def apply_movements(session: Session, movements: list[Movement], actor: str) -> list[Applied]:
+def apply_movements(
+    session: Session, movements: list[Movement], actor: str, at: datetime | None = None
+) -> list[Applied]:
     """Apply every movement in order (no commit); a refusal raises and the caller rolls back.
+    ``at`` dates the ledger lines (default now; the demo history books past movements).
 
     Set-wise where it is safe: duplicates looked up at once, movements and ledger lines inserted
     at once, balance rows created at once, incoming stock written together; every change that
     could oversell stays one conditional UPDATE per movement, in order."""
     found = Lookups(session, movements)
-    now = datetime.now(UTC)
+    now = at or datetime.now(UTC)
     duplicates = _duplicates(session, movements)
     fresh = [i for i in range(len(movements)) if i not in duplicates]
     ids = dict(

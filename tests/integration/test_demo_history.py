@@ -4,6 +4,7 @@ the ledger, the analytics store and the receivables, open tasks for the demo rol
 from __future__ import annotations
 
 import hashlib
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from app.models import (
     ShipmentLine,
     StockBalance,
     StockBatch,
+    StockEntry,
 )
 from tests.conftest import make_app
 
@@ -112,6 +114,10 @@ def test_ledger_balances_and_batches_agree(demo):
     with demo.app_context():
         assert drift(db.session) == []
         assert db.session.scalar(select(func.count()).select_from(StockBatch)) > 50
+        days = {
+            at.date() for at in db.session.scalars(select(StockEntry.at).where(StockEntry.kind == "ship"))
+        }
+        assert len(days) > 200 and min(days) < date.today() - timedelta(days=300)  # dated in the past
 
 
 def test_analytics_store_equals_a_fresh_rebuild(demo):
