@@ -1,7 +1,8 @@
 """Demo history, part 5: the currently open work, through the real flows (``orders.create_order``
 and the engine), so each demo role finds tasks in its inbox: the regional managers orders to
 approve, finance orders over 50,000, the executive an order over 200,000 that the regional
-manager and finance already approved, the sales director a price exception (docs/demo_data.md).
+manager and finance already approved, the sales director a price exception, a dealer an order
+returned for revision (docs/demo_data.md).
 """
 
 from __future__ import annotations
@@ -29,8 +30,15 @@ OPEN_ORDERS: tuple[tuple[str, str, list[tuple[str, int, str | None]], str], ...]
     ("D-GD-001", "dealer_gd1", [("BEV-W-550", 1500), ("HPC-P-400S", 300)], "季度备货"),
     ("D-JS-001", "rep_sh", [("BEV-W-550", 4000), ("HPC-P-400S", 400)], "旺季大单"),
     ("D-SH-001", "dealer_sh1", [("BEV-W-1500", 40, "27.00")], "申请特价：新店开业"),
+    ("D-SH-001", "dealer_sh1", [("SNK-B-200", 100)], "端午备货"),
 )
-APPROVE = {"decision": "approve", "comment": "演示：同意"}
+# decisions taken in the flow: (order index, task, user, decision) — the big order waits for the
+# executive; the last one is returned to the dealer for revision (the dealer's task)
+DECISIONS = (
+    (2, "rm_approve", "rm_east", {"decision": "approve", "comment": "演示：同意"}),
+    (2, "finance_approve", "finance", {"decision": "approve", "comment": "演示：信用核对无误"}),
+    (4, "rm_approve", "rm_east", {"decision": "revise", "comment": "演示：请减少数量后重新提交"}),
+)
 
 
 def _caller(session: Session, username: str) -> runtime.Caller:
@@ -82,8 +90,8 @@ def _replenish(session: Session, today: date) -> None:
 
 
 def open_work(session: Session, today: date | None = None) -> dict[str, Any]:
-    """Submit the open demo orders; approve the big one as regional manager and finance so it
-    waits for the executive. Returns the order numbers and their statuses."""
+    """Submit the open demo orders and take the ``DECISIONS`` in their flows. Returns the order
+    numbers and their statuses."""
     _replenish(session, today or date.today())
     made = []
     for dealer, username, lines, note in OPEN_ORDERS:
@@ -95,12 +103,11 @@ def open_work(session: Session, today: date | None = None) -> dict[str, Any]:
             ],
         }
         made.append(orders.create_order(session, raw, _caller(session, username), source="portal"))
-    big = made[2]
-    for element, username in (("rm_approve", "rm_east"), ("finance_approve", "finance")):
-        session.refresh(big)
-        task = _open_task(session, big, element)
+    for index, element, username, decision in DECISIONS:
+        session.refresh(made[index])
+        task = _open_task(session, made[index], element)
         if task is not None:
-            runtime.complete_task(session, task.id, _caller(session, username), APPROVE)
+            runtime.complete_task(session, task.id, _caller(session, username), decision)
     result = {}
     for order in made:
         session.refresh(order)

@@ -1,7 +1,7 @@
 """Demo history, part 2: the orders of every past month, drawn in memory (no database).
 
 Each order is confirmed, shipped in one shipment and received, with an invoice per shipment and,
-for most, a payment; a few are cancelled after confirmation, a few of last month are still
+for most, a payment; a few are cancelled after confirmation, a few of the latest month are still
 partially shipped. Quantities follow the month's seasonality, promotions and yearly growth.
 Prices: the SKU's base price in the policy, less the tier's product-line discount, less the
 promotion's discount in a promotion month, rounded half up to cents (docs/demo_data.md).
@@ -125,6 +125,8 @@ def draw_orders(
     """Every history order, oldest first, numbered from 1 in that order."""
     rng = random.Random(params.seed + 1)  # noqa: S311 (seeded demo data, not secrets)
     months = history_months(today, params.months)
+    if params.get("month_to_date", False):
+        months.append(today.replace(day=1))  # this month up to three days ago: the home page's figures
     low, high = params.get("lines_per_order", [3, 8])
     rate = float(params.get("orders_per_dealer_month", 1.5))
     weights = params.get("tier_weight", {})
@@ -160,12 +162,12 @@ def draw_orders(
             rng,
             order,
             now,
-            last_month=order.created >= datetime.combine(months[-1], datetime.min.time(), UTC),
+            latest_month=order.created >= datetime.combine(months[-1], datetime.min.time(), UTC),
         )
     return drawn
 
 
-def _life(params: HistoryParams, rng: random.Random, order: Order, now: datetime, last_month: bool) -> None:
+def _life(params: HistoryParams, rng: random.Random, order: Order, now: datetime, latest_month: bool) -> None:
     """Statuses and dates: confirmed → shipped → received (or cancelled / partially shipped)."""
     at = order.created
     confirmed = at + timedelta(hours=rng.randint(1, 6))
@@ -179,7 +181,7 @@ def _life(params: HistoryParams, rng: random.Random, order: Order, now: datetime
         order.events.append((confirmed + timedelta(hours=3), "cancel", "confirmed", "cancelled"))
         return
     order.shipped_at = confirmed + timedelta(hours=rng.randint(12, 48))
-    partial = last_month and rng.random() < float(params.get("partially_shipped_share", 0))
+    partial = latest_month and rng.random() < float(params.get("partially_shipped_share", 0))
     for line in order.lines:
         line.shipped = max(1, line.qty // 2) if partial else line.qty
     if partial:

@@ -171,7 +171,7 @@ def test_open_tasks_for_the_demo_roles(demo):
             select(HumanTask.candidate_roles, HumanTask.region_path).where(HumanTask.state == "open")
         ).all()
         roles = {role for role, _ in open_tasks}
-        assert {"RegionalManager", "Finance", "Executive", "SalesDirector"} <= roles
+        assert {"RegionalManager", "Finance", "Executive", "SalesDirector", "Dealer"} <= roles
         regions = {path.split("/")[1] for role, path in open_tasks if role == "RegionalManager"}
         assert {"EAST", "SOUTH"} <= regions  # rm_east and rm_south each have one
 
