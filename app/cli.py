@@ -127,6 +127,7 @@ def _load_demo(history: str, seed: int | None = None) -> None:
     from app.adapters.demo_history import history_loaded, history_master, load_history
     from app.adapters.demo_history_open import open_work
     from app.extensions import db
+    from app.web.demo_onboarding import start_demo_application
 
     template = ROOT / "seed_templates" / "fmcg"
     fresh = history != "none" and not history_loaded(db.session)
@@ -142,6 +143,7 @@ def _load_demo(history: str, seed: int | None = None) -> None:
     zone = ZoneInfo(current_app.config["DMS_TIMEZONE"])
     click.echo(f"demo history ({history}): {load_history(db.session, template, history, zone, seed=seed)}")
     click.echo(f"demo open work: {open_work(db.session)}")
+    click.echo(f"demo dealer application: {start_demo_application()}")
 
 
 @dms_group.command("sync-roles")

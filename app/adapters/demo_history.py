@@ -123,7 +123,10 @@ def load_history(
         return {"history": "already loaded"}
     today = today or date.today()
     params: HistoryParams = read_params(template_dir / FILE, size, seed)
-    orders = draw_orders(params, _dealers(session), _products(session), _tier_discounts(session), today)
+    dealers, products = _dealers(session), _products(session)
+    if not dealers or not products:
+        return {"history": "skipped: no active dealers or no SKUs with a list price"}
+    orders = draw_orders(params, dealers, products, _tier_discounts(session), today)
     report: dict[str, Any] = write_orders(session, orders, params.seed)
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq").order_by(Warehouse.id))
     own = list(
