@@ -135,7 +135,7 @@ def _load_demo(history: str, seed: int | None = None) -> None:
     report = load_demo(_uow(), template / "demo.yaml", current_app.config["DMS_DEMO_PASSWORD"], extra)
     click.echo(f"demo data: {report}")
     if history == "none":
-        click.echo("demo history: skipped (--demo-history none)")
+        click.echo("demo history: none asked for, skipped")
         return
     if not fresh:
         click.echo("demo history: already loaded, skipped")
