@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from app.adapters import order_checks, order_events, order_lines, price_review
 from app.adapters.scope_sql import dealer_clause
@@ -91,7 +91,11 @@ def move(order: SalesOrder, action: str, actor: str, note: str | None = None, **
 
 
 def _dealer(session: Session, code: str, caller: runtime.Caller) -> Dealer:
-    dealer = session.scalar(select(Dealer).where(Dealer.code == code, dealer_clause(caller.scope)))
+    dealer = session.scalar(
+        select(Dealer)
+        .where(Dealer.code == code, dealer_clause(caller.scope))
+        .options(joinedload(Dealer.region), joinedload(Dealer.tier))  # pricing and the checks read both
+    )
     if dealer is None:
         raise NotFound("no such dealer in your data scope", {"dealer": "not found"})
     if dealer.status != "active":
