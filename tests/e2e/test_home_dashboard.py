@@ -80,7 +80,7 @@ def _home(app, user: str) -> str:
 def _figure(page: str, testid: str) -> Decimal:
     match = re.search(rf'data-testid="{testid}">([^<]*)<', page)
     assert match, f"no {testid} on the page"
-    return Decimal(match.group(1))
+    return Decimal(match.group(1).replace(",", ""))  # shown with thousands separators
 
 
 @pytest.mark.parametrize(
@@ -98,6 +98,7 @@ def test_sales_figures_follow_the_scope(app, user, dealers, hidden):
     page = _home(app, user)
     assert 'data-testid="sales-overview"' in page
     assert _figure(page, "month-amount") == _amount(dealers, MONTH)
+    assert f'data-testid="month-amount">{_amount(dealers, MONTH):,.2f}<' in page  # 1,627.50
     assert _figure(page, "year-amount") == _amount(dealers, TODAY.replace(month=1, day=1))
     top = re.search(r'data-testid="top-dealers">(.*?)</div>', page, re.S)
     shown = top.group(1) if top else ""
