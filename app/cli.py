@@ -120,30 +120,13 @@ def _deploy_workflows() -> None:
 
 
 def _load_demo(history: str, seed: int | None = None) -> None:
-    """The demo data, then its generated history (docs/demo_data.md) unless ``history`` is none."""
-    from zoneinfo import ZoneInfo
+    """Apply the default template (fmcg) keeping any local changes, then its demo data and
+    generated history (docs/demo_data.md) unless ``history`` is none."""
+    from app.cli_templates import _bundle, apply_bundle, load_demo_of
 
-    from app.adapters.demo_data import load_demo
-    from app.adapters.demo_history import history_loaded, history_master, load_history
-    from app.adapters.demo_history_open import open_work
-    from app.extensions import db
-    from app.web.demo_onboarding import start_demo_application
-
-    template = ROOT / "seed_templates" / "fmcg"
-    fresh = history != "none" and not history_loaded(db.session)
-    extra = history_master(template, history, seed) if fresh else {}
-    report = load_demo(_uow(), template / "demo.yaml", current_app.config["DMS_DEMO_PASSWORD"], extra)
-    click.echo(f"demo data: {report}")
-    if history == "none":
-        click.echo("demo history: none asked for, skipped")
-        return
-    if not fresh:
-        click.echo("demo history: already loaded, skipped")
-        return
-    zone = ZoneInfo(current_app.config["DMS_TIMEZONE"])
-    click.echo(f"demo history ({history}): {load_history(db.session, template, history, zone, seed=seed)}")
-    click.echo(f"demo open work: {open_work(db.session)}")
-    click.echo(f"demo dealer application: {start_demo_application()}")
+    bundle = _bundle("fmcg")
+    apply_bundle(bundle, "keep")
+    load_demo_of(bundle.root, history, seed)
 
 
 @dms_group.command("sync-roles")
@@ -370,3 +353,12 @@ def forecast_run_command(workers: int | None) -> None:
         f"forecast: run {run.id}, {run.series_count} series ({run.ok_count} forecast, "
         f"{run.series_count - run.ok_count} not enough history) in {perf_counter() - began:.1f} s"
     )
+
+
+def _register_groups() -> None:
+    from app.cli_templates import template_group
+
+    dms_group.add_command(template_group)
+
+
+_register_groups()

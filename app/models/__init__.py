@@ -41,6 +41,7 @@ from app.models.scheduler_lock import SchedulerLock
 from app.models.scorecards import DealerTarget, KpiSetRecord
 from app.models.shipment import Claim, Shipment, ShipmentEvent, ShipmentLine
 from app.models.stored_file import StoredFile
+from app.models.template import TemplateApplication
 from app.models.user_scope import UserScope
 from app.models.webhook import WebhookDelivery, WebhookSubscription
 
@@ -105,6 +106,7 @@ __all__ = [
     "StockMovement",
     "StockRule",
     "StoredFile",
+    "TemplateApplication",
     "UserScope",
     "Warehouse",
     "WebhookDelivery",
