@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,11 +29,11 @@ def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory):
-    """A new empty database for this module (SQLite file or PostgreSQL database)."""
+@contextmanager
+def new_database(tmp_dir: Path):
+    """A new empty database (SQLite file in ``tmp_dir`` or a PostgreSQL database), dropped after."""
     if not is_postgres():
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
     from app.config import database_url as normalise
 
@@ -41,10 +42,19 @@ def database_url(tmp_path_factory):
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory):
+    """A new empty database for this module (SQLite file or PostgreSQL database)."""
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_app(database_url: str, **overrides):
