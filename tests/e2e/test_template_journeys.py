@@ -1,9 +1,12 @@
-"""One order per industry template, over HTTP, on a database stood up by ``template apply <key>
+"""One journey per industry template, over HTTP, on a database stood up by ``template apply <key>
 --demo``: the template's dealer orders the template's SKUs, is priced by the template's policy,
-and the approval flow that runs is the one the template configured (its decision table)."""
+and the approval flow that runs is the one the template configured (its decision table); the
+sales rep asks a special price below the policy, which the price-exception flow routes to the
+dealer's regional manager, who approves it."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,6 +63,47 @@ def test_a_dealer_orders_under_each_template(key, tmp_path):
             instance = db.session.get(ProcessInstance, stored.instance_id)
             version = db.session.get(ProcessVersion, instance.version_id)
             assert version.files["order_approval.dmn"] == _bundle_file(key, "rules", "order_approval.dmn")
-            assert version.files["order_approval.bpmn"] == _bundle_file(key, "workflows", "order_approval.bpmn")
+            assert version.files["order_approval.bpmn"] == _bundle_file(
+                key, "workflows", "order_approval.bpmn"
+            )
+            db.session.remove()
+        _price_exception(client, dealer, skus[0])
+        with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def _price_exception(client, dealer: str, sku: str) -> None:
+    rep = api_token(client, "rep_sh")
+    quote = client.post(
+        "/api/v1/price/quote", json={"dealer": dealer, "lines": [{"sku": sku, "qty": 10}]}, headers=auth(rep)
+    )
+    assert quote.status_code == 200, quote.get_json()
+    policy = Decimal(quote.get_json()["lines"][0]["unit_price"])
+    asked = (policy * Decimal("0.97")).quantize(Decimal("0.01"))
+    body = {
+        "dealer": dealer,
+        "lines": [{"sku": sku, "qty": 10, "requested_price": float(asked)}],
+        "reason_code": "COMPETITOR",
+        "reason": "竞品低价 competitor price",
+        "valid_from": date.today().isoformat(),
+        "valid_to": (date.today() + timedelta(days=30)).isoformat(),
+    }
+    filed = client.post("/api/v1/price/special_request", json=body, headers=auth(rep))
+    assert filed.status_code == 201, filed.get_json()
+    made = filed.get_json()
+    assert made["status"] == "pending" and made["level"] == "regional_manager", made
+    rm = api_token(client, "rm_east")
+    tasks = client.get("/api/v1/task/", headers=auth(rm)).get_json()["result"]
+    task = next(
+        t for t in tasks if t["instance_id"] == made["instance_id"] and t["element_id"] == "rm_review"
+    )
+    data = {"decision": "approve", "reason_code": "VOLUME", "comment": "已核实 checked"}
+    done = client.post(f"/api/v1/task/{task['id']}/complete", json={"data": data}, headers=auth(rm))
+    assert done.status_code == 200, done.get_json()
+    shown = client.get(f"/api/v1/price/special_request/{made['id']}", headers=auth(rep)).get_json()
+    assert shown["status"] == "approved" and shown["decided_by"] == "rm_east"
+    again = client.post(
+        "/api/v1/price/quote", json={"dealer": dealer, "lines": [{"sku": sku, "qty": 10}]}, headers=auth(rep)
+    )
+    assert Decimal(again.get_json()["lines"][0]["unit_price"]) == asked
