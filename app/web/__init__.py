@@ -111,6 +111,7 @@ def register_views(appbuilder) -> None:
     _register_forecast(appbuilder)
     _register_scorecards(appbuilder)
     _register_process_monitor(appbuilder)
+    _register_templates(appbuilder)
 
 
 def _register_inventory_views(appbuilder, inventory: dict) -> None:
@@ -308,3 +309,16 @@ def _register_process_monitor(appbuilder) -> None:
     )
     appbuilder.add_link("Incidents", href="/monitor/incidents", label=_l("Incidents"), icon="fa-bug", **admin)
     appbuilder.add_api(ProcessMonitorApi)
+
+
+def _register_templates(appbuilder) -> None:
+    """Industry templates (menu "系统管理 Administration" → 行业模板): list, plan, apply, export
+    (docs/templates.md); its API."""
+    from app.web.api.templates_admin import TemplateApi
+    from app.web.views.templates_admin import TemplatesAdminView
+
+    admin = dict(category="Administration", category_label=_l("Administration"), category_icon="fa-shield")
+    appbuilder.add_view(
+        TemplatesAdminView, "Industry templates", label=_l("Industry templates"), icon="fa-cubes", **admin
+    )
+    appbuilder.add_api(TemplateApi)
