@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import request, send_file
+from flask import send_file
 from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 
@@ -273,8 +273,3 @@ class TemplateApi(JsonApi):
             200: {description: "application/zip"}
         """
         return self._call(lambda: send_zip(export_zip()))
-
-
-def requested_conflicts() -> str | None:
-    """The page's choice on conflicts (form field ``conflicts``)."""
-    return parse_conflicts(request.form.get("conflicts"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash
+from flask import abort, current_app, flash, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from app.web.api.templates_admin import (
     check_scope,
     export_zip,
     folder_of,
-    requested_conflicts,
+    parse_conflicts,
     send_zip,
     template_apply,
     template_list,
@@ -116,7 +116,7 @@ class TemplatesAdminView(BaseView):
     def apply(self, key: str):
         self._check(key)
         try:
-            result = template_apply(key, requested_conflicts())
+            result = template_apply(key, parse_conflicts(request.form.get("conflicts")))
         except ConflictsUnchosen as refused:
             message = _(
                 "%(count)d object(s) were changed locally since the last apply: choose whether to keep "
