@@ -19,9 +19,17 @@ SCAN = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 USCC_BODY = "91320500MA1FL0088"
 
 
-def start_demo_application(region: str = "JS") -> str:
+def _choice(schema: dict, field: str, preferred: str) -> str:
+    """``preferred`` if the form (the template's) offers it for ``field``, else its last option."""
+    prop = schema.get("properties", {}).get(field, {})
+    options = [o.get("const") for o in prop.get("oneOf", [])] or list(prop.get("enum", []))
+    return preferred if not options or preferred in options else options[-1]
+
+
+def start_demo_application(region: str = "JS", name: str = "苏州姑苏优选商贸有限公司") -> str:
     """Store the scan and start the application (commits); returns what was started. Called once,
-    with a fresh demo history."""
+    with a fresh demo history. Tier and revenue band are taken from the running application
+    form's options (an industry template may name its own)."""
     uscc = USCC_BODY + check_character(USCC_BODY)
     schema, uischema = onboarding.application_form()
     path = db.session.scalar(select(Region.path).where(Region.code == region))
@@ -31,14 +39,15 @@ def start_demo_application(region: str = "JS") -> str:
         db.session, current_app.config["DMS_UPLOAD_DIR"], [checked], "applicant", None, None, path
     )
     data = {
-        "company_name": "苏州姑苏优选商贸有限公司",
+        "company_name": name,
         "uscc": uscc,
         "region": region,
-        "tier": "T2",
-        "revenue_band": "R2",
+        "tier": _choice(schema, "tier", "T2"),
+        "revenue_band": _choice(schema, "revenue_band", "R2"),
         "staff_count": 18,
         "contact": {"name": "陈经理", "phone": "13900000001", "email": "chen@example.com"},
-        "address": {"address": "苏州市姑苏区人民路 100 号"},
+        "warehouse_area": 800,
+        "address": {"address": "苏州市姑苏区人民路 100 号", "receiver": "陈经理", "phone": "13900000001"},
         "business_license": {"number": "320500000000101", "valid_to": "2030-12-31", "scan": stored.token},
     }
     onboarding.start_application(data, {stored.token})

@@ -57,7 +57,7 @@ def test_a_dealer_orders_under_each_template(key, tmp_path):
         with app.app_context():
             stored = db.session.get(SalesOrder, order["id"])
             assert stored.dealer.code == dealer
-            # priced by the template's policy: never above the list price (tier/volume discounts only lower it)
+            # priced by the template's policy: never above the list price (discounts only lower it)
             for line in stored.lines:
                 assert Decimal(line.unit_price) <= base[line.product.code]
             instance = db.session.get(ProcessInstance, stored.instance_id)
@@ -107,3 +107,66 @@ def _price_exception(client, dealer: str, sku: str) -> None:
         "/api/v1/price/quote", json={"dealer": dealer, "lines": [{"sku": sku, "qty": 10}]}, headers=auth(rep)
     )
     assert Decimal(again.get_json()["lines"][0]["unit_price"]) == asked
+
+
+ONBOARDING_USERS = ("salesops", "rm_east", "sd_east", "exec", "finance")
+
+
+@pytest.mark.parametrize("key", TEMPLATES)
+def test_a_dealer_is_onboarded_under_each_template(key, tmp_path):
+    """The template's application form and onboarding table: an application in the demo dealer's
+    region goes through every review the template's flow asks for and becomes an active dealer."""
+    from app.models import Dealer, FormVersion
+    from app.web.demo_onboarding import start_demo_application
+
+    root = ROOT / "seed_templates" / key
+    demo = yaml.safe_load((root / "demo.yaml").read_text(encoding="utf-8"))
+    dealer_code = next(u for u in demo["users"] if u["username"] == "dealer_sh1")["dealers"][0]
+    region = next(d for d in demo["dealers"] if d["code"] == dealer_code)["region"]
+    with new_database(tmp_path) as url:
+        app = make_app(url, DMS_DEMO_HISTORY="none", DMS_UPLOAD_DIR=str(tmp_path / "uploads"))
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["dms", "init"]).exit_code == 0
+        applied = runner.invoke(args=["dms", "template", "apply", key, "--demo", "--demo-history", "none"])
+        assert applied.exit_code == 0, applied.output
+        with app.app_context():
+            start_demo_application(region, name=f"{key} 入驻测试有限公司")
+            instance = db.session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()))
+            version = db.session.get(ProcessVersion, instance.version_id)
+            assert version.files["onboarding_approval.dmn"] == _bundle_file(
+                key, "rules", "onboarding_approval.dmn"
+            )
+            form = (root / "forms" / "dealer_application.schema.json").is_file()
+            stored = db.session.scalar(select(FormVersion).where(FormVersion.name == "dealer_application"))
+            assert (stored is not None) == form  # the template's own form is stored and used
+            instance_id = instance.id
+            db.session.remove()
+        client = app.test_client()
+        tokens = {u: api_token(client, u) for u in ONBOARDING_USERS}
+        steps = []
+        for _ in range(8):
+            found = None
+            for user in ONBOARDING_USERS:
+                tasks = client.get("/api/v1/task/", headers=auth(tokens[user])).get_json()["result"]
+                found = next((t for t in tasks if t["instance_id"] == instance_id), None)
+                if found:
+                    break
+            if found is None:
+                break
+            steps.append((found["element_id"], user))
+            data = (
+                {"credit_limit": 80000, "payment_terms_days": 30}
+                if found["form"] == "onboarding_credit"
+                else {"decision": "approve", "comment": "资料齐全 complete"}
+            )
+            done = client.post(
+                f"/api/v1/task/{found['id']}/complete", json={"data": data}, headers=auth(tokens[user])
+            )
+            assert done.status_code == 200, (found, done.get_json())
+        assert steps[0][0] == "qualification_review" and len(steps) >= 3, steps
+        with app.app_context():
+            dealer = db.session.scalar(select(Dealer).where(Dealer.name == f"{key} 入驻测试有限公司"))
+            assert dealer is not None and dealer.status == "active", steps
+            assert dealer.region.code == region and dealer.credit_limit == 80000
+            db.session.remove()
+            db.engine.dispose()

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditLog, Category, FormVersion, Product, ProcessVersion, Region, TemplateApplication
+from app.models import AuditLog, Category, FormVersion, ProcessVersion, Product, Region, TemplateApplication
 from tests.conftest import make_app, new_database
 
 ROOT = Path(__file__).parents[2]
@@ -50,7 +50,15 @@ def counts(app) -> dict[str, int]:
     with app.app_context():
         out = {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (AuditLog, Product, Region, Category, FormVersion, ProcessVersion, TemplateApplication)
+            for model in (
+                AuditLog,
+                Product,
+                Region,
+                Category,
+                FormVersion,
+                ProcessVersion,
+                TemplateApplication,
+            )
         }
         db.session.remove()
         return out
@@ -118,7 +126,9 @@ def test_industries_really_differ():
         reference = yaml.safe_load((root / "reference.yaml").read_text(encoding="utf-8"))
         skus[key] = {row["code"] for row in reference["products"]}
         if key != "fmcg":
-            overrides = [p for d in ("workflows", "forms", "rules") for p in (root / d).rglob("*") if p.is_file()]
+            overrides = [
+                p for d in ("workflows", "forms", "rules") for p in (root / d).rglob("*") if p.is_file()
+            ]
             assert overrides, f"{key} ships no flow, form or rule of its own"
     assert not skus["fmcg"] & skus["building_materials"] and not skus["fmcg"] & skus["auto_parts"]
 
@@ -157,7 +167,9 @@ def test_an_invalid_bpmn_is_named_by_file_and_element(app, tmp_path):
     broken = flow.replace('value="price_review"', 'value="no_such_form"', 1)
     assert broken != flow
     (bundle / "workflows" / "price_exception_review.bpmn").write_text(broken, encoding="utf-8")
-    (bundle / "workflows" / "broken.bpmn").write_text("<definitions><unclosed></definitions>", encoding="utf-8")
+    (bundle / "workflows" / "broken.bpmn").write_text(
+        "<definitions><unclosed></definitions>", encoding="utf-8"
+    )
     problems = _refused(app, bundle)
     files = {p["file"] for p in problems}
     assert "workflows/price_exception_review.bpmn" in files and "workflows/broken.bpmn" in files
@@ -181,13 +193,17 @@ def test_a_rule_reading_an_unknown_variable(app, tmp_path):
     (bundle / "rules").mkdir()
     dmn = (ROOT / "rules" / "order_approval.dmn").read_text(encoding="utf-8")
     (bundle / "rules" / "order_approval.dmn").write_text(
-        dmn.replace('checks["tier"]', 'checks["urgency"]').replace("Decimal(checks[\"amount\"])", "Decimal(total)"),
+        dmn.replace('checks["tier"]', 'checks["urgency"]').replace(
+            'Decimal(checks["amount"])', "Decimal(total)"
+        ),
         encoding="utf-8",
     )
     problems = _refused(app, bundle)
     messages = [p["message"] for p in problems if p["file"] == "rules/order_approval.dmn"]
     assert any("'total'" in m for m in messages) and any("urgency" in m for m in messages)
-    assert all(p["where"].startswith("order_approval/") for p in problems if p["file"] == "rules/order_approval.dmn")
+    assert all(
+        p["where"].startswith("order_approval/") for p in problems if p["file"] == "rules/order_approval.dmn"
+    )
 
 
 def test_references_to_missing_regions_and_skus(app, tmp_path):
@@ -211,7 +227,11 @@ def test_an_unsupported_manifest_version(app, tmp_path):
     (bundle / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     problems = _refused(app, bundle)
     assert problems == [
-        {"file": "manifest.yaml", "where": "format", "message": "unsupported bundle format 2: this platform reads 1"}
+        {
+            "file": "manifest.yaml",
+            "where": "format",
+            "message": "unsupported bundle format 2: this platform reads 1",
+        }
     ]
 
 
@@ -230,7 +250,9 @@ def test_local_changes_are_conflicts_that_need_a_choice(app):
     with app.app_context():
         assert db.session.scalar(select(Region.name).where(Region.code == "SH")) == "上海市"
         db.session.remove()
-    assert [c["object"] for c in plan_of(app, "fmcg")["changes"] if c["action"] == "conflict"] == ["region:SH"]
+    assert [c["object"] for c in plan_of(app, "fmcg")["changes"] if c["action"] == "conflict"] == [
+        "region:SH"
+    ]
     cli(app, "apply", "fmcg", "--conflicts", "overwrite")
     with app.app_context():
         assert db.session.scalar(select(Region.name).where(Region.code == "SH")) == "上海"
@@ -242,7 +264,11 @@ def test_a_template_update_after_its_own_apply_is_an_update_not_a_conflict(app, 
     """What the last apply wrote may be changed by the next version of the template."""
     bundle = _copy(tmp_path, "fmcg_next")
     reference = yaml.safe_load((bundle / "reference.yaml").read_text(encoding="utf-8"))
-    reference["regions"] = [dict(r, name_en="East") if r["code"] == "EAST" else r for r in reference["regions"]]
+    reference["regions"] = [
+        dict(r, name_en="East") if r["code"] == "EAST" else r for r in reference["regions"]
+    ]
     (bundle / "reference.yaml").write_text(yaml.safe_dump(reference, allow_unicode=True), encoding="utf-8")
     changes = [c for c in plan_of(app, str(bundle))["changes"] if c["action"] != "unchanged"]
-    assert [(c["object"], c["action"], c["detail"]) for c in changes] == [("region:EAST", "update", "name_en")]
+    assert [(c["object"], c["action"], c["detail"]) for c in changes] == [
+        ("region:EAST", "update", "name_en")
+    ]
