@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.adapters import diversion, receivables
 from app.adapters.order_lines import ProductRef
@@ -52,30 +52,36 @@ EXPOSED = ("confirmed", "partially_shipped", "shipped", "received")
 
 def serving_warehouse(session: Session, dealer: Dealer) -> Warehouse | None:
     """The warehouse that serves ``dealer``: the parent of its own warehouse, else the regional
-    warehouse of its region or the nearest region above, else the headquarters warehouse."""
-    own = session.scalar(
-        select(Warehouse)
-        .where(Warehouse.dealer_id == dealer.id, Warehouse.active.is_(True), Warehouse.parent_id.is_not(None))
+    warehouse of its region or the nearest region above, else the headquarters warehouse. One
+    query: the dealer's own warehouses with their parent's kind, and every regional and HQ one."""
+    parent = aliased(Warehouse)
+    rows = session.execute(
+        select(Warehouse, Region.path, parent.kind, parent.active)
+        .outerjoin(Region, Warehouse.region_id == Region.id)
+        .outerjoin(parent, Warehouse.parent_id == parent.id)
+        .where(
+            Warehouse.active.is_(True),
+            or_(
+                and_(Warehouse.dealer_id == dealer.id, Warehouse.parent_id.is_not(None)),
+                Warehouse.kind.in_(("regional", "hq")),
+            ),
+        )
         .order_by(Warehouse.id)
-        .limit(1)
-    )
-    if own is not None and own.parent is not None and own.parent.kind != "dealer" and own.parent.active:
-        return own.parent
-    path = dealer.region.path
-    regional = session.execute(  # ids and region paths at once (no region loaded per warehouse)
-        select(Warehouse.id, Region.path)
-        .join(Region, Warehouse.region_id == Region.id)
-        .where(Warehouse.kind == "regional", Warehouse.active.is_(True))
     ).all()
-    covering = [(len(region), -wid, wid) for wid, region in regional if is_within(path, {region})]
+    own = next((w for w, _, _, _ in rows if w.dealer_id == dealer.id), None)
+    if own is not None:
+        kind, active = next((k, a) for w, _, k, a in rows if w is own)
+        if kind != "dealer" and active:
+            return session.get(Warehouse, own.parent_id)
+    path = dealer.region.path
+    covering = [
+        (len(region), -w.id, w)
+        for w, region, _, _ in rows
+        if w.kind == "regional" and region and is_within(path, {region})
+    ]
     if covering:
-        return session.get(Warehouse, max(covering)[2])
-    return session.scalar(
-        select(Warehouse)
-        .where(Warehouse.kind == "hq", Warehouse.active.is_(True))
-        .order_by(Warehouse.id)
-        .limit(1)
-    )
+        return max(covering, key=lambda c: (c[0], c[1]))[2]
+    return next((w for w, _, _, _ in rows if w.kind == "hq"), None)
 
 
 def available_at(session: Session, warehouse: Warehouse | None, product_ids: list[int]) -> dict[int, int]:
@@ -162,9 +168,9 @@ def exposure(
     invoiced of each (never below 0), against the credit limit plus the approved temporary
     increases in force; overdue days of the oldest unpaid invoice past due."""
     on = on or date.today()
-    unpaid, oldest_due = receivables.unpaid_invoices(session, dealer.id)
-    open_orders = receivables.uninvoiced_orders(session, dealer.id, EXPOSED, exclude_id)
-    increase = receivables.increases_in_force(session, dealer.id, on)
+    unpaid, oldest_due, open_orders, increase = receivables.credit_position(
+        session, dealer.id, EXPOSED, exclude_id, on
+    )
     return od.Credit(
         limit=od.money(Decimal(dealer.credit_limit or 0) + increase),
         unpaid_invoices=od.money(unpaid),

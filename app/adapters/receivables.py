@@ -183,6 +183,48 @@ def uninvoiced_orders(
     return Decimal(session.scalar(query) or 0)
 
 
+def credit_position(
+    session: Session, dealer_id: int, statuses: Iterable[str], exclude_id: int | None, on: date
+) -> tuple[Decimal, date | None, Decimal, Decimal]:
+    """``unpaid_invoices``, ``uninvoiced_orders`` and ``increases_in_force`` in one query (the
+    order check runs on every submission): (unpaid, oldest due, open orders, increase)."""
+    unpaid = (
+        select(func.coalesce(func.sum(Invoice.amount - Invoice.paid_amount), 0))
+        .where(Invoice.dealer_id == dealer_id, Invoice.status.in_(rd.UNPAID))
+        .scalar_subquery()
+    )
+    oldest = (
+        select(func.min(Invoice.due_on))
+        .where(Invoice.dealer_id == dealer_id, Invoice.status.in_(rd.UNPAID))
+        .scalar_subquery()
+    )
+    invoiced = (
+        select(func.coalesce(func.sum(Invoice.amount), 0))
+        .where(Invoice.order_id == SalesOrder.id, Invoice.status != "cancelled")
+        .correlate(SalesOrder)
+        .scalar_subquery()
+    )
+    left = SalesOrder.amount - invoiced
+    orders = select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0)).where(
+        SalesOrder.dealer_id == dealer_id, SalesOrder.status.in_(list(statuses))
+    )
+    if exclude_id is not None:
+        orders = orders.where(SalesOrder.id != exclude_id)
+    increase = select(func.coalesce(func.sum(CreditIncrease.amount), 0)).where(
+        CreditIncrease.dealer_id == dealer_id,
+        CreditIncrease.status == "approved",
+        CreditIncrease.valid_from <= on,
+        CreditIncrease.valid_to >= on,
+    )
+    row = session.execute(select(unpaid, oldest, orders.scalar_subquery(), increase.scalar_subquery())).one()
+    return (
+        Decimal(row[0] or 0),
+        row[1],
+        Decimal(row[2] or 0),
+        rd.limit_in_force(rd.ZERO, [(Decimal(row[3] or 0), on, on)], on),
+    )
+
+
 def increases_in_force(session: Session, dealer_id: int, on: date) -> Decimal:
     """Σ of the dealer's approved temporary credit increases valid on ``on``."""
     rows = session.execute(
