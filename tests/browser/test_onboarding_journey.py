@@ -18,7 +18,7 @@ def fill_application(page: Page) -> None:
     page.locator("input[name=company_name]").fill("广州手机申请商贸有限公司")
     page.locator("input[name=uscc]").fill(USCC)
     page.locator("select[name=region]").select_option("GD")
-    page.locator("select[name=tier]").select_option("T2")
+    page.locator("select[name=tier]").select_option("B")  # the fmcg template's tiers: A, B, KA
     page.locator("select[name=revenue_band]").select_option("R2")
     page.locator("input[name='contact[name]']").fill("李女士")
     page.locator("input[name='contact[phone]']").fill("13900000000")

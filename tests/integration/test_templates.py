@@ -161,7 +161,7 @@ def _refused(app, bundle: Path) -> list[dict]:
 
 def test_an_invalid_bpmn_is_named_by_file_and_element(app, tmp_path):
     bundle = _copy(tmp_path)
-    (bundle / "workflows").mkdir()
+    (bundle / "workflows").mkdir(exist_ok=True)
     flow = (ROOT / "workflows" / "price_exception_review.bpmn").read_text(encoding="utf-8")
     # the regional manager's task names a form that does not exist
     broken = flow.replace('value="price_review"', 'value="no_such_form"', 1)
@@ -179,7 +179,7 @@ def test_an_invalid_bpmn_is_named_by_file_and_element(app, tmp_path):
 
 def test_a_form_that_is_not_json_schema(app, tmp_path):
     bundle = _copy(tmp_path)
-    (bundle / "forms").mkdir()
+    (bundle / "forms").mkdir(exist_ok=True)
     (bundle / "forms" / "order_entry.schema.json").write_text(
         json.dumps({"type": "object", "properties": {"note": {"type": "text"}}}), encoding="utf-8"
     )
@@ -190,7 +190,7 @@ def test_a_form_that_is_not_json_schema(app, tmp_path):
 
 def test_a_rule_reading_an_unknown_variable(app, tmp_path):
     bundle = _copy(tmp_path)
-    (bundle / "rules").mkdir()
+    (bundle / "rules").mkdir(exist_ok=True)
     dmn = (ROOT / "rules" / "order_approval.dmn").read_text(encoding="utf-8")
     (bundle / "rules" / "order_approval.dmn").write_text(
         dmn.replace('checks["tier"]', 'checks["urgency"]').replace(
