@@ -22,21 +22,17 @@ from sqlalchemy.orm import Session
 
 from app.config import ROOT
 from app.engine.decision_cases import decision_table
+from app.engine.instance_store import latest_of
 from app.engine.script_engine import SCRIPT_ENGINE
 from app.engine.xml_safety import parse_xml
-from app.models import ProcessDefinition, ProcessVersion
+from app.models import ProcessVersion
 
 
 def table_xml(session: Session, process_key: str, filename: str) -> bytes:
     """The table ``filename`` of the newest deployed ``process_key``, else ``rules/<filename>``.
-    One small query per call: versions are immutable, so a version's table is read once."""
-    found = session.execute(
-        select(ProcessVersion.id, ProcessVersion.content_hash)
-        .join(ProcessDefinition)
-        .where(ProcessDefinition.key == process_key)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    ).first()
+    The newest versions are read once per transaction (``instance_store.latest_of``); versions are
+    immutable, so a version's table is read once."""
+    found = latest_of(session, process_key)
     if found is None:
         return _shipped(filename)
     return _of_version(session, found.id, found.content_hash, filename) or _shipped(filename)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationFailed
 from app.engine import decision_cases, registry
+from app.engine.instance_store import forget_latest
 from app.engine.lint import LintIssue, lint_bpmn, lint_dmn
 from app.engine.serializer import SERIALIZER
 from app.engine.xml_safety import XmlRefused, parse_xml
@@ -220,6 +221,7 @@ def deploy(
     definition.name = name
     session.add(version)
     session.flush()
+    forget_latest(session)
     return Deployed(key, version.version, version.id, created=True)
 
 

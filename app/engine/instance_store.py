@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,13 +37,41 @@ VERSION = ProcessVersion.__table__
 TIMER_BATCH = 20  # instances of a timer sweep loaded per query (their states held at once)
 
 # Statements built once (their SQL is compiled once and cached by SQLAlchemy).
-LATEST_VERSION = (
-    select(VERSION.c.id, VERSION.c.content_hash, VERSION.c.trusted)
-    .join(ProcessDefinition.__table__, VERSION.c.definition_id == ProcessDefinition.__table__.c.id)
-    .where(ProcessDefinition.__table__.c.key == bindparam("key"))
-    .order_by(VERSION.c.version.desc())
-    .limit(1)
+_DEFINITION = ProcessDefinition.__table__
+_NEWER = VERSION.alias("newer")
+ALL_LATEST = (
+    select(_DEFINITION.c.key, VERSION.c.id, VERSION.c.content_hash, VERSION.c.trusted)
+    .join(VERSION, VERSION.c.definition_id == _DEFINITION.c.id)
+    .where(
+        VERSION.c.version
+        == select(func.max(_NEWER.c.version))
+        .where(_NEWER.c.definition_id == _DEFINITION.c.id)
+        .correlate(_DEFINITION)
+        .scalar_subquery()
+    )
 )
+_LATEST_KEY = "dms_latest_versions"
+
+
+def latest_of(session: Session, key: str) -> Any | None:
+    """The newest version of process ``key`` as ``(id, content_hash, trusted)``, or None. The
+    newest versions of all processes are read in one query once per transaction (an order's
+    submission asks for three flows' tables and starts one); ``forget_latest`` drops them when a
+    version is deployed in the transaction."""
+    connection = session.connection()  # begins the transaction if none is open
+    transaction = connection.get_transaction()
+    cached = session.info.get(_LATEST_KEY)
+    if cached is None or cached[0] is not transaction:
+        rows = connection.execute(ALL_LATEST).all()
+        cached = (transaction, {row.key: row for row in rows})
+        session.info[_LATEST_KEY] = cached
+    return cached[1].get(key)
+
+
+def forget_latest(session: Session) -> None:
+    session.info.pop(_LATEST_KEY, None)
+
+
 VERSION_SPEC = select(VERSION.c.spec).where(VERSION.c.id == bindparam("version_id"))
 DEALER_SCOPE = (
     select(Region.__table__.c.path, Dealer.__table__.c.id)

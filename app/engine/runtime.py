@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,13 +27,13 @@ from app.engine import outbox
 from app.engine.instance_store import (
     DEALER_SCOPE,
     INSTANCE_COLUMNS,
-    LATEST_VERSION,
     TASK_AND_INSTANCE,
     TASK_FIELDS,
     UPDATE_TASK,
     TaskRow,
     commit_keeping_ids,
     insert_instance,
+    latest_of,
     load_workflow,
     persistent,
     row_of,
@@ -61,6 +61,7 @@ from app.engine.tracking import (
 )
 from app.formkit.schemas import validate
 from app.models import (
+    Dealer,
     HumanTask,
     ProcessInstance,
     Region,
@@ -163,11 +164,27 @@ def _save(
     sync_waits(connection, row, workflow, was, waits)
 
 
+def _loaded_dealer(session: Session, code: str) -> tuple[str, int] | None:
+    """(region path, id) of dealer ``code`` if the session already holds it with its region
+    loaded and unexpired (the order being submitted): no query. Never triggers a load."""
+    for obj in session.identity_map.values():
+        if type(obj) is Dealer:
+            state = inspect(obj).dict
+            region = state.get("region")
+            if state.get("code") == code and region is not None:
+                path = inspect(region).dict.get("path")
+                if path and state.get("id") is not None:
+                    return path, state["id"]
+    return None
+
+
 def _scope_keys(session: Session, data: dict[str, Any]) -> tuple[str | None, int | None]:
     """Region path and dealer id from the start data's ``region`` / ``dealer`` codes."""
     dealer_code, region_code = data.get("dealer"), data.get("region")
     if dealer_code is not None:
-        found = session.connection().execute(DEALER_SCOPE, {"code": str(dealer_code)}).first()
+        found = _loaded_dealer(session, str(dealer_code))
+        if found is None:
+            found = session.connection().execute(DEALER_SCOPE, {"code": str(dealer_code)}).first()
         if found is None:
             raise ValidationFailed(f"unknown dealer {dealer_code!r}", {"data.dealer": "unknown dealer"})
         return found[0], found[1]
@@ -210,7 +227,7 @@ def start_instance(
     """Start the latest version of process ``key`` with ``data`` as its variables. ``on_started``
     gets the new instance's id before the commit (to point the caller's own record at it in the
     same transaction)."""
-    version = session.connection().execute(LATEST_VERSION, {"key": key}).first()
+    version = latest_of(session, key)
     if version is None:
         raise NotFound(f"no process named {key!r}", {"process_key": "unknown process"})
     data = _check_start_data(data)
