@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -77,6 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
     )
+    if app.config.get("DMS_GC_THRESHOLD"):
+        gc.set_threshold(*app.config["DMS_GC_THRESHOLD"])
     app.extensions["dms_roles"] = load_roles(app.config["DMS_ROLES_FILE"])
     audit.install()
     webhooks.install()  # order and shipment events queue webhook deliveries

@@ -84,6 +84,19 @@ def _bytes(name: str, default: int) -> int:
     return int(raw)
 
 
+def _gc_threshold(name: str, default: str) -> tuple[int, ...] | None:
+    """``gen0,gen1,gen2`` thresholds of Python's cyclic garbage collector, or None for "default"."""
+    raw = os.environ.get(name, "").strip() or default
+    if raw == "default":
+        return None
+    parts = raw.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise ConfigError(
+            f"{name} must be three positive whole numbers like 20000,50,100 or 'default', not {raw!r}"
+        )
+    return tuple(int(p) for p in parts)
+
+
 def load_config() -> dict:
     """All settings as a dict; raises ConfigError on a bad value."""
     upload_max = _bytes("DMS_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -141,6 +154,10 @@ def load_config() -> dict:
         "DMS_PROMISE_DAYS": int(os.environ.get("DMS_PROMISE_DAYS", "3")),
         # receivables (docs/orders.md): one invoice per shipment, or per order on confirmation
         "DMS_INVOICE_PER": _choice("DMS_INVOICE_PER", ("shipment", "order")),
+        # Python's cyclic GC runs its youngest generation every 700 allocations by default; a
+        # request allocates tens of thousands of short-lived objects (SQLAlchemy, SpiffWorkflow),
+        # so a larger first threshold saves ~5 % per order submission (docs/orders.md, Speed)
+        "DMS_GC_THRESHOLD": _gc_threshold("DMS_GC_THRESHOLD", "20000,50,100"),
         "DMS_ROLES_FILE": os.environ.get("DMS_ROLES_FILE", str(ROOT / "app" / "web" / "roles.yaml")),
         # Qualification alerts (docs/dealers.md): warn this many days before a licence expires;
         # suspend an active dealer whose required licence expired
