@@ -46,3 +46,17 @@ def test_upload_limits_default_to_10_mib_and_refuse_nonsense(monkeypatch, tmp_pa
     with pytest.raises(ConfigError) as err:
         load_config()
     assert "DMS_UPLOAD_MAX_BYTES" in str(err.value)
+
+
+def test_gc_threshold_default_setting_and_refusal(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    monkeypatch.setenv("DMS_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("DMS_GC_THRESHOLD", raising=False)
+    assert load_config()["DMS_GC_THRESHOLD"] == (20000, 50, 100)
+    monkeypatch.setenv("DMS_GC_THRESHOLD", "default")
+    assert load_config()["DMS_GC_THRESHOLD"] is None
+    monkeypatch.setenv("DMS_GC_THRESHOLD", "5000,10")
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert "DMS_GC_THRESHOLD" in str(err.value) and "5000,10" in str(err.value)
