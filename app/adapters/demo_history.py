@@ -21,6 +21,7 @@ from app.adapters.demo_history_orders import DealerInfo, ProductInfo, draw_order
 from app.adapters.demo_history_plan import HistoryParams, master_rows, read_params
 from app.adapters.demo_history_stock import book_stock
 from app.adapters.demo_history_write import ACTOR, write_orders
+from app.adapters.demo_pricing import load_price_policy
 from app.adapters.forecasts import run_forecasts
 from app.adapters.order_checks import serving_warehouse
 from app.models import (
@@ -79,7 +80,7 @@ def _live_records(session: Session):
     return select(PriceRecord).where(PriceRecord.version_id == version)
 
 
-def _products(session: Session) -> list[ProductInfo]:
+def listed_products(session: Session) -> list[ProductInfo]:
     """Active SKUs with a base price in the live policy, by code."""
     base = {
         r.product_id: r.price
@@ -105,6 +106,14 @@ def _tier_discounts(session: Session) -> dict[tuple[str, str], Decimal]:
     }
 
 
+def _list_prices(session: Session, params: HistoryParams) -> int:
+    """Publish the generated SKUs' list prices still missing from the live policy, as one version
+    (none when ``demo.yaml``'s ``price_policy`` carried them already, as in ``fmcg``); how many."""
+    records = master_rows(params)["price_records"]
+    policy = {"note": "演示历史：生成 SKU 的目录价 demo history list prices", "records": records}
+    return load_price_policy(session, {"price_policy": policy}, ACTOR)["price_records"]
+
+
 def load_history(
     session: Session,
     template_dir: Path,
@@ -123,11 +132,14 @@ def load_history(
         return {"history": "already loaded"}
     today = today or date.today()
     params: HistoryParams = read_params(template_dir / FILE, size, seed)
-    dealers, products = _dealers(session), _products(session)
+    list_prices = _list_prices(session, params)
+    dealers, products = _dealers(session), listed_products(session)
     if not dealers or not products:
         return {"history": "skipped: no active dealers or no SKUs with a list price"}
     orders = draw_orders(params, dealers, products, _tier_discounts(session), today)
     report: dict[str, Any] = write_orders(session, orders, params.seed)
+    if list_prices:
+        report["list_prices"] = list_prices
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq").order_by(Warehouse.id))
     own = list(
         session.scalars(select(Warehouse.code).where(Warehouse.kind == "dealer").order_by(Warehouse.code))

@@ -9,6 +9,7 @@ promotion's discount in a promotion month, rounded half up to cents (docs/demo_d
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -130,12 +131,15 @@ def draw_orders(
     low, high = params.get("lines_per_order", [3, 8])
     rate = float(params.get("orders_per_dealer_month", 1.5))
     weights = params.get("tier_weight", {})
+    # orders per dealer-month: binomial with mean `rate`, at least 4 trials (the original draw) and
+    # enough that no trial's chance exceeds one half, so any rate is followed (no cap at 4)
+    trials = max(4, math.ceil(2 * rate))
     now = datetime(today.year, today.month, today.day, tzinfo=UTC)
     drawn: list[Order] = []
     for index, month in enumerate(months):
         days = ((month + timedelta(days=32)).replace(day=1) - month).days
         for dealer in dealers:
-            count = sum(1 for _ in range(4) if rng.random() < rate / 4)
+            count = sum(1 for _ in range(trials) if rng.random() < rate / trials)
             for _ in range(count):
                 created = datetime(
                     month.year,

@@ -15,36 +15,10 @@ from typing import Any
 
 import yaml
 
+from app.adapters.demo_history_params import check
 from app.domain.errors import ValidationFailed
 
 SIZES = ("none", "small", "full")
-_TRADE = (
-    "华润",
-    "永辉",
-    "联华",
-    "大润",
-    "百佳",
-    "家和",
-    "新天",
-    "鸿运",
-    "佳美",
-    "惠民",
-    "金桥",
-    "顺达",
-    "万家",
-    "利群",
-)
-_KIND = ("商贸", "食品经销", "贸易", "快消品", "供应链", "日用品")
-_ITEMS = {
-    "WATER": ("矿泉水", "Mineral water", ("350ml", "550ml", "1.5L", "5L")),
-    "TEA": ("茶饮料", "Tea drink", ("250ml", "500ml", "1L")),
-    "BISCUIT": ("饼干", "Biscuits", ("100g", "200g", "400g")),
-    "NUTS": ("坚果", "Nuts", ("150g", "250g", "500g")),
-    "CLEAN": ("清洁剂", "Cleaner", ("500g", "1kg", "3kg")),
-    "PERSONAL": ("护理品", "Care product", ("100ml", "400ml", "500ml")),
-}
-_FLAVOURS = ("经典", "柠檬", "蜜桃", "原味", "海盐", "薄荷", "茉莉", "乌龙", "抹茶", "椰香", "草莓", "无糖")
-_BRANDS = {"BEV": ("清源", "茗香"), "SNK": ("麦田", "果仁坊"), "HPC": ("净白", "柔丝", "皓齿")}
 
 
 @dataclass(frozen=True)
@@ -63,10 +37,12 @@ class HistoryParams:
 
 
 def read_params(path: Path, size: str, seed: int | None = None) -> HistoryParams:
-    """The parameters of ``size`` from ``path``; ``seed`` overrides the file's seed."""
+    """The parameters of ``size`` from ``path``; ``seed`` overrides the file's seed. Refusals name the
+    file and the key (``demo_history_params.check``)."""
     if size not in SIZES or size == "none":
         raise ValidationFailed(f"demo history size must be small or full, not {size!r}")
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    check(path.name, raw)
     sized = {**raw, **(raw.get("small", {}) if size == "small" else {})}
     params = HistoryParams(
         seed=int(seed if seed is not None else raw["seed"]),
@@ -84,6 +60,11 @@ def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+def _draw(rng: random.Random, value: Any) -> Any:
+    """One of a list (drawn), or the value itself (nothing drawn: the sequence stays the same)."""
+    return rng.choice(value) if isinstance(value, list) else value
+
+
 def master_rows(params: HistoryParams) -> dict[str, list[dict[str, Any]]]:
     """Regions, dealers, dealer warehouses, products and base price records to add to the demo."""
     rng = random.Random(params.seed)  # noqa: S311 (seeded demo data, not secrets)
@@ -91,6 +72,8 @@ def master_rows(params: HistoryParams) -> dict[str, list[dict[str, Any]]]:
     region_rows = [{k: r[k] for k in ("code", "name", "name_en", "parent")} for r in regions]
     leaves = {r["code"]: float(r.get("weight", 1)) for r in params.get("regions", [])}
     tops = {r["code"]: r.get("parent") for r in params.get("regions", [])}
+    names, credit = params.get("dealer_names"), params.get("dealer_credit")
+    factors = params.get("credit_factors", [1])
     dealers, warehouses = [], []
     counters: dict[str, int] = {}
     for _ in range(params.dealers):
@@ -98,15 +81,19 @@ def master_rows(params: HistoryParams) -> dict[str, list[dict[str, Any]]]:
         counters[region] = counters.get(region, 100) + 1
         code = f"D-{region}-{counters[region]:03d}"
         tier = _pick(rng, params.get("tiers", {"B": 1}))
-        limit = {"KA": 800_000, "A": 400_000}.get(tier, 150_000) * rng.choice((1, 1, 2))
+        terms = credit[tier]
+        limit = Decimal(str(terms["credit_limit"])) * Decimal(str(_draw(rng, factors)))
+        name = names["pattern"].format(
+            trade=rng.choice(names["trade"]), kind=rng.choice(names["kind"]), code=code
+        )
         dealers.append(
             {
                 "code": code,
-                "name": f"{rng.choice(_TRADE)}{rng.choice(_KIND)}有限公司（{code}）",
+                "name": name,
                 "region": region,
                 "tier": tier,
-                "credit_limit": str(limit),
-                "payment_terms_days": rng.choice((15, 30, 30, 45)),
+                "credit_limit": str(limit.quantize(Decimal(1), ROUND_HALF_UP)),
+                "payment_terms_days": int(_draw(rng, terms["payment_terms_days"])),
             }
         )
         if rng.random() < float(params.get("dealer_warehouses", 0)):
@@ -130,31 +117,49 @@ def master_rows(params: HistoryParams) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def item_spec(params: HistoryParams, line: str, category: str, key: str) -> Any:
+    """``key`` of a category's item, else of its product line, else of the file (``None``)."""
+    item, spec = params.get("items", {})[category], params.get("product_lines", {})[line]
+    for level in (item, spec, params.raw):
+        if key in level:
+            return level[key]
+    return None
+
+
 def _products(rng: random.Random, params: HistoryParams) -> tuple[list[dict], list[dict]]:
     lines = params.get("product_lines", {})
     shares = {code: float(spec["share"]) for code, spec in lines.items()}
+    cost_share = Decimal(str(params.get("standard_cost_share", 0.62)))
     products, prices = [], []
     for number in range(1, params.skus + 1):
         line = _pick(rng, shares)
         spec = lines[line]
         category = rng.choice(spec["categories"])
-        name, name_en, sizes = _ITEMS[category]
-        size, flavour = rng.choice(sizes), rng.choice(_FLAVOURS)
+        item = params.get("items")[category]
+
+        def of(key: str, line: str = line, category: str = category) -> Any:
+            return item_spec(params, line, category, key)
+
+        size, variant = rng.choice(item["sizes"]), rng.choice(of("variants"))
         low, high = spec["price"]
         price = Decimal(str(rng.uniform(low, high))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        brand, pack = rng.choice(of("brands")), _draw(rng, of("pack_sizes"))
+        shelf_life = _draw(rng, of("shelf_life_days"))
         code = f"{line}-{category[:3]}-{number:04d}"
         products.append(
             {
                 "code": code,
-                "name": f"{flavour}{name} {size}",
-                "name_en": f"{name_en} {size} #{number}",
+                "name": (of("product_name") or "{variant}{name} {size}")
+                .format(variant=variant, name=item["name"], size=size, brand=brand)
+                .strip(),
+                "name_en": f"{item['name_en']} {size} #{number}",
                 "product_line": line,
                 "category": category,
-                "brand": rng.choice(_BRANDS[line]),
-                "unit": "箱",
-                "pack_size": rng.choice((6, 12, 20, 24)),
-                "shelf_life_days": 1095 if line == "HPC" else rng.choice((270, 360, 540)),
-                "standard_cost": str((price * Decimal("0.62")).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                "brand": brand,
+                "unit": of("unit"),
+                "pack_size": pack,
+                "shelf_life_days": shelf_life,
+                "standard_cost": str((price * cost_share).quantize(Decimal("0.01"), ROUND_HALF_UP)),
             }
         )
         prices.append({"type": "base", "sku": code, "price": str(price)})
