@@ -151,7 +151,7 @@ def load_demo_of(template: Path, history: str, seed: int | None = None) -> None:
         click.echo(
             f"demo history ({history}): {load_history(db.session, template, history, zone, seed=seed)}"
         )
-        click.echo(f"demo open work: {open_work(db.session)}")
+        click.echo(f"demo open work: {open_work(db.session, template_dir=template)}")
         click.echo(f"demo dealer application: {start_demo_application()}")
 
 

@@ -73,7 +73,12 @@ def _platform_forms() -> dict[str, dict]:
     return out
 
 
-def _items(session: Session, bundle: Bundle, actor: str) -> tuple[list[_Item], list[Problem]]:
+def _items(
+    session: Session, bundle: Bundle, actor: str, finish: list[Callable[[], Any]] | None = None
+) -> tuple[list[_Item], list[Problem]]:
+    """The plan's objects in apply order; ``finish`` collects what apply runs after the writes (the
+    price records are published as one policy version)."""
+    finish = finish if finish is not None else []
     roles = set(current_app.extensions["dms_roles"])
     recorded = _recorded(session)
     items: list[_Item] = []
@@ -119,26 +124,21 @@ def _items(session: Session, bundle: Bundle, actor: str) -> tuple[list[_Item], l
     problems += price_problems
     if wanted:
         problems += _price_references(session, rows, wanted)
-        live = prices.live_records(session)
-        current = prices.projection(live, wanted)
-        missing = sum(1 for r in current or [] if r is None)
-        differs = sum(
-            1 for r, w in zip(current or [], wanted.values(), strict=False) if r is not None and r != w
-        )
-        detail = (
-            f"{missing} records to add, {differs} to change"
-            if current is not None
-            else f"{len(wanted)} records"
-        )
+        live = prices.live_records(session) or {}
         note = policy.get("note") if isinstance(policy, dict) else None
-        add(
-            "price_policy",
-            "",
-            list(wanted.values()),
-            current,
-            detail=detail,
-            write=lambda: prices.apply_policy(session, wanted, note or f"template {bundle.key}", actor),
-            state=lambda: prices.projection(prices.live_records(session), wanted),
+        batch: dict[tuple, dict] = {}
+        for key, record in wanted.items():
+            add(
+                "price",
+                prices.label(key),
+                record,
+                live.get(key),
+                detail=changed_fields(record, live.get(key)),
+                write=lambda k=key, r=record: batch.__setitem__(k, r),
+                state=lambda k=key: (prices.live_records(session) or {}).get(k),
+            )
+        finish.append(
+            lambda: batch and prices.apply_policy(session, batch, note or f"template {bundle.key}", actor)
         )
 
     defaults = _platform_forms()
@@ -281,7 +281,8 @@ def apply(session: Session, bundle: Bundle, actor: str, conflicts: str | None = 
     if result.problems or bundle.manifest is None:
         raise TemplateRefused(f"the bundle {bundle.key} has {len(result.problems)} problem(s)", result)
     try:
-        items, problems = _items(session, bundle, actor)
+        finish: list[Callable[[], Any]] = []
+        items, problems = _items(session, bundle, actor, finish)
         result.problems += problems
         result.changes = [item.change for item in items]
         if result.problems:
@@ -303,6 +304,8 @@ def apply(session: Session, bundle: Bundle, actor: str, conflicts: str | None = 
                     item.change.detail = (item.change.detail + " (overwritten)").strip()
             if action != "conflict" or conflicts == "overwrite":
                 fingerprints[item.change.object] = item.desired
+        for step in finish:
+            step()
         session.flush()
         for item in items:  # what was stored is the bundle's object: check, never assume
             if item.change.object in fingerprints:

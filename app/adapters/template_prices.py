@@ -69,6 +69,13 @@ def key_of(record: dict[str, Any]) -> tuple:
     return tuple(record.get(k) for k in KEY_FIELDS)
 
 
+def label(key: tuple) -> str:
+    """A record's natural key as a plan shows it: ``volume:sku=BEV-W-550,min_qty=100``."""
+    record = dict(zip(KEY_FIELDS, key, strict=True))
+    parts = [f"{name}={record[name]}" for name in KEY_FIELDS[1:] if record[name] not in (None, 1)]
+    return f"{record['type']}:" + ",".join(parts)
+
+
 def bundle_records(policy: Any) -> tuple[dict[tuple, dict], list[Problem]]:
     """The bundle's records by natural key, and problems naming the row."""
     if policy is None:
@@ -116,13 +123,6 @@ def live_records(session: Session) -> dict[tuple, dict] | None:
         return None
     records = session.scalars(select(PriceRecord).where(PriceRecord.version_id == live.id))
     return {key_of(r): r for r in (_stored(x) for x in records)}
-
-
-def projection(live: dict[tuple, dict] | None, wanted: dict[tuple, dict]) -> list[dict | None] | None:
-    """The live records the bundle names (None where missing), in the bundle's order."""
-    if live is None:
-        return None
-    return [live.get(key) for key in wanted]
 
 
 def apply_policy(session: Session, wanted: dict[tuple, dict], note: str | None, actor: str) -> int:
