@@ -72,7 +72,7 @@ def test_consultant_sees_the_list_and_the_plan_of_fmcg(app, web, tokens):
     assert plan.status_code == 200
     text = plan.get_data(as_text=True)
     assert 'data-testid="template-create"' in text and "product:BEV-W-550" in text
-    assert "price_policy" in text and "25 records" in text  # the detail column
+    assert "price:volume:sku=BEV-W-550,min_qty=100" in text  # price records by natural key
     assert 'data-testid="template-unchanged-group"' in text and "<details" in text  # the world's regions
     assert 'data-testid="template-problems"' not in text
     assert 'data-testid="template-apply"' in text and 'name="conflicts"' not in text  # no conflict: no radio
