@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_appbuilder.security.sqla.models import Role, User
 from sqlalchemy import event, insert, inspect
+from sqlalchemy import types as sa_types
 from sqlalchemy.orm import Session
 
 from app.models import AuditLog
@@ -166,19 +167,38 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditLog.__table__), rows)
 
 
+_PLAIN_TYPES = (sa_types.Integer, sa_types.String, sa_types.Boolean)
+_insert_columns: dict[type, tuple[list[str], list[str], str]] = {}
+
+
+def _columns_of(model: type) -> tuple[list[str], list[str], str]:
+    """(plain keys copied as they are, keys whose values ``_json`` converts, primary key)."""
+    found = _insert_columns.get(model)
+    if found is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        skip = set(getattr(model, "__audit_exclude__", ()))
+        attrs = [c for c in inspect(model).column_attrs if c.key not in skip]
+        plain = [a.key for a in attrs if isinstance(a.columns[0].type, _PLAIN_TYPES)]
+        other = [a.key for a in attrs if a.key not in plain]
+        (key,) = (c.name for c in table.primary_key)
+        found = _insert_columns[model] = (plain, other, key)
+    return found
+
+
 def record_inserts(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     """Audit rows for records of ``model`` inserted with Core, outside the unit of work (which
     writes them for every flushed object): ``rows`` are their columns' values, with the key."""
-    table = model.__table__  # type: ignore[attr-defined]
-    skip = set(getattr(model, "__audit_exclude__", ()))
-    keys = [c.key for c in inspect(model).column_attrs if c.key not in skip]
-    (key,) = (c.name for c in table.primary_key)
-    audit_rows = [
-        _row("create", model.__name__, str(row[key]), None, {k: _json(row.get(k)) for k in keys})
-        for row in rows
-    ]
-    if audit_rows:
-        session.connection().execute(insert(AuditLog.__table__), audit_rows)
+    if not rows:
+        return
+    plain, other, key = _columns_of(model)
+    base = _row("create", model.__name__, "", None, None)  # who and when: once for the batch
+    audit_rows = []
+    for row in rows:
+        after = {k: row.get(k) for k in plain}
+        for k in other:
+            after[k] = _json(row.get(k))
+        audit_rows.append({**base, "entity_id": str(row[key]), "after": after})
+    session.connection().execute(insert(AuditLog.__table__), audit_rows)
 
 
 def record_event(

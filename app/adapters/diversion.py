@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain import price_monitoring as pm
@@ -60,17 +60,20 @@ def order_history(
     return _provider(session, dealer, list(skus), on) if skus else {}
 
 
+AUTHORIZATIONS = (
+    select(
+        DealerAuthorization.product_line,
+        Region.path,
+        DealerAuthorization.valid_from,
+        DealerAuthorization.valid_to,
+    )
+    .join(Region, DealerAuthorization.region_id == Region.id)
+    .where(DealerAuthorization.dealer_id == bindparam("dealer_id"))
+)  # built once
+
+
 def _authorizations(session: Session, dealer: Dealer) -> list[pm.Authorization]:
-    rows = session.execute(
-        select(
-            DealerAuthorization.product_line,
-            Region.path,
-            DealerAuthorization.valid_from,
-            DealerAuthorization.valid_to,
-        )
-        .join(Region, DealerAuthorization.region_id == Region.id)
-        .where(DealerAuthorization.dealer_id == dealer.id)
-    ).all()
+    rows = session.execute(AUTHORIZATIONS, {"dealer_id": dealer.id}).all()
     return [pm.Authorization(line, path, start, end) for line, path, start, end in rows]
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.adapters import diversion, receivables
@@ -50,24 +50,27 @@ SHORTAGE_FILE, SHORTAGE_DECISION = "stock_shortage.dmn", "stock_shortage"
 EXPOSED = ("confirmed", "partially_shipped", "shipped", "received")
 
 
+_PARENT = aliased(Warehouse)
+SERVING = (
+    select(Warehouse, Region.path, _PARENT.kind, _PARENT.active)
+    .outerjoin(Region, Warehouse.region_id == Region.id)
+    .outerjoin(_PARENT, Warehouse.parent_id == _PARENT.id)
+    .where(
+        Warehouse.active.is_(True),
+        or_(
+            and_(Warehouse.dealer_id == bindparam("dealer_id"), Warehouse.parent_id.is_not(None)),
+            Warehouse.kind.in_(("regional", "hq")),
+        ),
+    )
+    .order_by(Warehouse.id)
+)
+
+
 def serving_warehouse(session: Session, dealer: Dealer) -> Warehouse | None:
     """The warehouse that serves ``dealer``: the parent of its own warehouse, else the regional
     warehouse of its region or the nearest region above, else the headquarters warehouse. One
     query: the dealer's own warehouses with their parent's kind, and every regional and HQ one."""
-    parent = aliased(Warehouse)
-    rows = session.execute(
-        select(Warehouse, Region.path, parent.kind, parent.active)
-        .outerjoin(Region, Warehouse.region_id == Region.id)
-        .outerjoin(parent, Warehouse.parent_id == parent.id)
-        .where(
-            Warehouse.active.is_(True),
-            or_(
-                and_(Warehouse.dealer_id == dealer.id, Warehouse.parent_id.is_not(None)),
-                Warehouse.kind.in_(("regional", "hq")),
-            ),
-        )
-        .order_by(Warehouse.id)
-    ).all()
+    rows = session.execute(SERVING, {"dealer_id": dealer.id}).all()
     own = next((w for w, _, _, _ in rows if w.dealer_id == dealer.id), None)
     if own is not None:
         kind, active = next((k, a) for w, _, k, a in rows if w is own)
@@ -84,15 +87,17 @@ def serving_warehouse(session: Session, dealer: Dealer) -> Warehouse | None:
     return next((w for w, _, _, _ in rows if w.kind == "hq"), None)
 
 
+AVAILABLE = select(StockBalance.product_id, StockBalance.on_hand - StockBalance.reserved).where(
+    StockBalance.warehouse_id == bindparam("warehouse_id"),
+    StockBalance.product_id.in_(bindparam("product_ids", expanding=True)),
+)
+
+
 def available_at(session: Session, warehouse: Warehouse | None, product_ids: list[int]) -> dict[int, int]:
     """Available (on hand − reserved) per product at ``warehouse`` (0 where nothing is stocked)."""
     if warehouse is None or not product_ids:
         return {}
-    rows = session.execute(
-        select(StockBalance.product_id, StockBalance.on_hand - StockBalance.reserved).where(
-            StockBalance.warehouse_id == warehouse.id, StockBalance.product_id.in_(product_ids)
-        )
-    ).all()
+    rows = session.execute(AVAILABLE, {"warehouse_id": warehouse.id, "product_ids": list(product_ids)}).all()
     return {pid: int(qty) for pid, qty in rows}
 
 
@@ -342,21 +347,24 @@ def flow_checks(order: SalesOrder) -> dict[str, Any]:
     }
 
 
+ORDER_HISTORY = (
+    select(Product.code, OrderLine.qty)
+    .join(SalesOrder, OrderLine.order_id == SalesOrder.id)
+    .join(Product, OrderLine.product_id == Product.id)
+    .where(
+        SalesOrder.dealer_id == bindparam("dealer_id"),
+        SalesOrder.status.in_(EXPOSED),
+        SalesOrder.confirmed_at >= bindparam("since"),
+        Product.code.in_(bindparam("skus", expanding=True)),
+    )
+)  # built once: building a statement costs more than running it
+
+
 def order_history(session: Session, dealer: Dealer, skus: list[str], on: date) -> dict[str, list[Decimal]]:
     """Per SKU the quantities of the dealer's confirmed order lines in the last 180 days (the
     diversion signal's usual quantity), in one query."""
     since = datetime.combine(on - timedelta(days=diversion.HISTORY_DAYS), time.min, tzinfo=UTC)
-    rows = session.execute(
-        select(Product.code, OrderLine.qty)
-        .join(SalesOrder, OrderLine.order_id == SalesOrder.id)
-        .join(Product, OrderLine.product_id == Product.id)
-        .where(
-            SalesOrder.dealer_id == dealer.id,
-            SalesOrder.status.in_(EXPOSED),
-            SalesOrder.confirmed_at >= since,
-            Product.code.in_(skus),
-        )
-    ).all()
+    rows = session.execute(ORDER_HISTORY, {"dealer_id": dealer.id, "since": since, "skus": list(skus)}).all()
     found: dict[str, list[Decimal]] = {}
     for code, qty in rows:
         found.setdefault(code, []).append(Decimal(qty))

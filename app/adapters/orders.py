@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from app.adapters import order_checks, order_events, order_lines, price_review
@@ -90,13 +90,19 @@ def move(order: SalesOrder, action: str, actor: str, note: str | None = None, **
         order_events.emit(session_of(order), event, lambda: order_events.order_payload(order))
 
 
+DEALER_BY_CODE = (
+    select(Dealer)
+    .where(Dealer.code == bindparam("code"))
+    .options(joinedload(Dealer.region), joinedload(Dealer.tier))  # pricing and the checks read both
+)  # built once: building a statement costs more than running it
+ADDRESSES = (
+    select(DealerAddress).where(DealerAddress.dealer_id == bindparam("dealer_id")).order_by(DealerAddress.id)
+)
+
+
 def _dealer(session: Session, code: str, caller: runtime.Caller) -> Dealer:
-    dealer = session.scalar(
-        select(Dealer)
-        .where(Dealer.code == code, dealer_clause(caller.scope))
-        .options(joinedload(Dealer.region), joinedload(Dealer.tier))  # pricing and the checks read both
-    )
-    if dealer is None:
+    dealer = session.scalar(DEALER_BY_CODE, {"code": code})
+    if dealer is None or not caller.scope.allows_dealer(dealer.id, dealer.region.path):
         raise NotFound("no such dealer in your data scope", {"dealer": "not found"})
     if dealer.status != "active":
         raise ValidationFailed(
@@ -112,9 +118,7 @@ def default_dealer(caller: runtime.Caller) -> int | None:
 
 
 def _ship_to(session: Session, dealer: Dealer, ship_to: str | None) -> str | None:
-    addresses = session.scalars(
-        select(DealerAddress).where(DealerAddress.dealer_id == dealer.id).order_by(DealerAddress.id)
-    ).all()
+    addresses = session.scalars(ADDRESSES, {"dealer_id": dealer.id}).all()
     if ship_to is None:
         found = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
     else:

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.domain import receivables as rd
@@ -183,11 +183,10 @@ def uninvoiced_orders(
     return Decimal(session.scalar(query) or 0)
 
 
-def credit_position(
-    session: Session, dealer_id: int, statuses: Iterable[str], exclude_id: int | None, on: date
-) -> tuple[Decimal, date | None, Decimal, Decimal]:
-    """``unpaid_invoices``, ``uninvoiced_orders`` and ``increases_in_force`` in one query (the
-    order check runs on every submission): (unpaid, oldest due, open orders, increase)."""
+def _credit_position_statement():
+    """Built once (statement construction costs more than running it): parameters ``dealer_id``,
+    ``statuses`` (expanding), ``exclude_id`` (−1: none) and ``on``."""
+    dealer_id, on = bindparam("dealer_id"), bindparam("on")
     unpaid = (
         select(func.coalesce(func.sum(Invoice.amount - Invoice.paid_amount), 0))
         .where(Invoice.dealer_id == dealer_id, Invoice.status.in_(rd.UNPAID))
@@ -205,18 +204,43 @@ def credit_position(
         .scalar_subquery()
     )
     left = SalesOrder.amount - invoiced
-    orders = select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0)).where(
-        SalesOrder.dealer_id == dealer_id, SalesOrder.status.in_(list(statuses))
+    orders = (
+        select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0))
+        .where(
+            SalesOrder.dealer_id == dealer_id,
+            SalesOrder.status.in_(bindparam("statuses", expanding=True)),
+            SalesOrder.id != bindparam("exclude_id"),
+        )
+        .scalar_subquery()
     )
-    if exclude_id is not None:
-        orders = orders.where(SalesOrder.id != exclude_id)
-    increase = select(func.coalesce(func.sum(CreditIncrease.amount), 0)).where(
-        CreditIncrease.dealer_id == dealer_id,
-        CreditIncrease.status == "approved",
-        CreditIncrease.valid_from <= on,
-        CreditIncrease.valid_to >= on,
+    increase = (
+        select(func.coalesce(func.sum(CreditIncrease.amount), 0))
+        .where(
+            CreditIncrease.dealer_id == dealer_id,
+            CreditIncrease.status == "approved",
+            CreditIncrease.valid_from <= on,
+            CreditIncrease.valid_to >= on,
+        )
+        .scalar_subquery()
     )
-    row = session.execute(select(unpaid, oldest, orders.scalar_subquery(), increase.scalar_subquery())).one()
+    return select(unpaid, oldest, orders, increase)
+
+
+CREDIT_POSITION = _credit_position_statement()
+
+
+def credit_position(
+    session: Session, dealer_id: int, statuses: Iterable[str], exclude_id: int | None, on: date
+) -> tuple[Decimal, date | None, Decimal, Decimal]:
+    """``unpaid_invoices``, ``uninvoiced_orders`` and ``increases_in_force`` in one prebuilt query
+    (the order check runs on every submission): (unpaid, oldest due, open orders, increase)."""
+    params = {
+        "dealer_id": dealer_id,
+        "statuses": list(statuses),
+        "exclude_id": -1 if exclude_id is None else exclude_id,
+        "on": on,
+    }
+    row = session.execute(CREDIT_POSITION, params).one()
     return (
         Decimal(row[0] or 0),
         row[1],

@@ -62,16 +62,17 @@ def _active(session: Session) -> list[Any]:
     if cached is not None and cached[0] is transaction:
         return cached[1]
     with session.no_autoflush:  # reading the subscriptions needs nothing of this transaction's changes
-        rows = session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.events)
-            .where(WebhookSubscription.active.is_(True))
-            .order_by(WebhookSubscription.id)
-        ).all()
+        rows = session.execute(ACTIVE_SUBSCRIPTIONS).all()
     session.info[_ACTIVE] = (transaction, rows)
     return rows
 
 
 _ACTIVE = "webhooks.active"
+ACTIVE_SUBSCRIPTIONS = (
+    select(WebhookSubscription.id, WebhookSubscription.events)
+    .where(WebhookSubscription.active.is_(True))
+    .order_by(WebhookSubscription.id)
+)
 
 
 def _secret(value: object) -> str:
