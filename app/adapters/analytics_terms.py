@@ -183,16 +183,19 @@ def cents(amount: Decimal | float | int | str) -> int:
     return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+CENT = Decimal("0.01")
+
+
 def money(value: int) -> Decimal:
     """Integer cents back to a Decimal amount with two decimals."""
-    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+    return Decimal(value).scaleb(-2)
 
 
 def average(amount_cents: int, orders: int) -> Decimal | None:
     """Amount per order, two decimals half up; None without orders."""
     if not orders:
         return None
-    return (Decimal(amount_cents) / orders / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(amount_cents) / orders / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
