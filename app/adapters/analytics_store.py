@@ -171,6 +171,13 @@ class _Rows:
         arrays = ", ".join(f"CAST(:{self.name}_{c} AS {types[c]}[])" for c in self.columns)
         return self.sql(f"SELECT * FROM unnest({arrays})")  # noqa: S608 (our own columns)
 
+    def write(self, session: Session, rows: list[dict]) -> None:
+        """These rows alone, in one statement on PostgreSQL."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_combined((self,), False), self.arrays(rows))
+        else:
+            session.execute(self.each, rows)
+
     def arrays(self, rows: list[dict]) -> dict[str, str]:
         """The parameters of ``unnest``: one array literal per column (ints and dates: no quoting)."""
         return {
@@ -404,11 +411,11 @@ def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None)
         pending = [r for r in pending if r[0] == last_order]
         batch = [_line_row(line, weeks) for line in _booked(complete, zone)]
         if batch:
-            session.execute(insert(SaleLine.__table__), batch)
+            _LINES.write(session, batch)
             written += len(batch)
     batch = [_line_row(line, weeks) for line in _booked(pending, zone)]
     if batch:
-        session.execute(insert(SaleLine.__table__), batch)
+        _LINES.write(session, batch)
         written += len(batch)
     _sum_rollups(session)
     _set_mark(session, top, None, rebuilt_at=now)  # unseen not known: the next update looks back

@@ -27,6 +27,7 @@ FILTERS = ("dealer", "tier", "region", "warehouse", "product_line", "category", 
 MAX_GROUP_BY = 3
 MAX_YEARS = 10
 EARLIEST, LATEST = date(2000, 1, 1), date(2200, 12, 31)
+CENT, ONE = Decimal("0.01"), Decimal(1)
 CODE = re.compile(r"[A-Z0-9._/\-]{1,40}")  # dealer, region, SKU … codes as the catalogue cleans them
 
 
@@ -180,10 +181,8 @@ def bucket_period(dimension: str, label: str) -> tuple[date, date]:
 
 def cents(amount: Decimal | float | int | str) -> int:
     """Money to integer cents, half up (the store keeps cents: exact sums everywhere)."""
-    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-CENT = Decimal("0.01")
+    exact = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return int((exact * 100).quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def money(value: int) -> Decimal:
