@@ -211,11 +211,14 @@ def serve_command(host: str, port: int, workers: int, debug: bool) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the job scheduler; a second one waits on standby and takes over if this one dies."""
+    import gc
     import logging
 
     from app.jobs.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    gc.collect()
+    gc.freeze()  # the loaded app out of the cyclic collector's sight, as in app/wsgi.py
     run_scheduler(current_app._get_current_object(), holder=f"{os.uname().nodename}:{os.getpid()}")
 
 

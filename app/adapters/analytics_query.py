@@ -43,6 +43,7 @@ from app.models import (
 )
 
 ORDER_MEASURES = ("order_count", "average_order")
+NAMES_BY_ID = 500  # more ids than this: read the codes and names of the whole table
 # code lookups of the filters: (model, column on the fact or its dealer/product)
 CODED = {
     "dealer": Dealer,
@@ -64,9 +65,14 @@ class Source:
     monthly: bool  # keyed by month (whole months only)
     distinct_orders: bool  # orders = COUNT(DISTINCT order_id) (the booked lines)
 
-    def orders(self):
+    def orders(self, per_sku: bool = False):
+        """Orders of a group. On the booked lines an order has one row per SKU, so grouped by SKU
+        each row is another order: ``COUNT(*)`` then equals ``COUNT(DISTINCT order_id)`` without
+        its sort."""
         t = self.model
-        return func.count(func.distinct(t.order_id)) if self.distinct_orders else func.sum(t.orders)
+        if not self.distinct_orders:
+            return func.sum(t.orders)
+        return func.count() if per_sku else func.count(func.distinct(t.order_id))
 
 
 SOURCES = {
@@ -174,7 +180,7 @@ def _grouped(session: Session, source: Source, q: SalesQuery, scope: DataScope, 
     t = source.model
     exprs = [_dimension_expr(source, d).label(d) for d in dims]
     query = select(*exprs, func.sum(t.qty).label("qty"), func.sum(t.cents).label("cents"),
-                   source.orders().label("orders"))  # fmt: skip
+                   source.orders(per_sku="sku" in dims).label("orders"))  # fmt: skip
     if q.needs_dealer() or set(dims) & {"tier", "region"}:
         query = query.join(Dealer, Dealer.id == t.dealer_id)
     if q.needs_product() and set(dims + tuple(found)) & {"product_line", "category"}:
@@ -182,7 +188,9 @@ def _grouped(session: Session, source: Source, q: SalesQuery, scope: DataScope, 
     query = query.where(*where_clauses(source, q, scope, found))
     if dims:
         query = query.group_by(*exprs)
-    return [dict(row._mapping) for row in session.execute(query)]
+    result = session.connection().execute(query)  # Core rows: no ORM loading for plain columns
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def sales(session: Session, scope: DataScope, q: SalesQuery, today: date | None = None) -> dict[str, Any]:
@@ -282,20 +290,22 @@ def _names(session: Session, model, ids: set) -> dict[Any, tuple[str, str, str |
         return {}
     name_en = getattr(model, "name_en", None)
     cols = [model.id, model.code, model.name] + ([name_en] if name_en is not None else [])
-    return {
-        r[0]: (r[1], r[2], r[3] if len(r) > 3 else None)
-        for r in session.execute(select(*cols).where(model.id.in_(ids)))
-    }
+    query = select(*cols)
+    if len(ids) <= NAMES_BY_ID:
+        query = query.where(model.id.in_(ids))
+    rows = session.connection().execute(query).all()  # many ids: the whole table is cheaper
+    return {r[0]: (r[1], r[2], r[3] if len(r) > 3 else None) for r in rows if r[0] in ids}
 
 
 def _label(session: Session, rows: list[dict], q: SalesQuery) -> list[dict[str, Any]]:
     """Codes, names and measures for the grouped rows, with the filters to drill into each."""
     names = {d: _names(session, CODED[d], {r[d] for r in rows}) for d in q.group_by if d in CODED}
     out = []
+    whole = {"from": q.start.isoformat(), "to": q.end.isoformat()}  # the period of a row without time
     for row in rows:
         item: dict[str, Any] = {}
-        drill = {k: v for k, v in q.filters.items()}
-        period = (q.start, q.end)
+        drill = dict(q.filters)
+        period = None
         for d in q.group_by:
             if d in CODED:
                 code, name, name_en = names[d].get(row[d], (None, None, None))
@@ -305,8 +315,8 @@ def _label(session: Session, rows: list[dict], q: SalesQuery) -> list[dict[str, 
             else:
                 item[d] = bucket_label(d, row[d])
                 start, end = bucket_period(d, item[d])
-                period = (max(start, q.start), min(end, q.end))
+                period = {"from": max(start, q.start).isoformat(), "to": min(end, q.end).isoformat()}
         item.update(measure_values(row["qty"] or 0, row["cents"] or 0, row["orders"] or 0, q.measures))
-        item["drill"] = {**drill, "from": period[0].isoformat(), "to": period[1].isoformat()}
+        item["drill"] = {**drill, **(period or whole)}
         out.append(item)
     return out

@@ -12,12 +12,30 @@ difference (a cancelled order's lines are reversed). Booking an order twice chan
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Table,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.adapters.analytics_terms import SOLD_STATUSES, Booked, cents, local_day, rollup_deltas
@@ -36,8 +54,11 @@ from app.models.base import utcnow
 WATERMARK = "sales"
 CHUNK = 500  # orders booked per round trip
 # PostgreSQL hands out event ids before commit, so an event may become visible after a later one:
-# each update looks this many ids back again (re-booking is idempotent). SQLite commits in id order.
+# each update remembers the ids up to this many below its watermark that it did not see
+# (``analytics_watermark.unseen``) and reads those again next time (re-booking is idempotent).
+# SQLite commits in id order.
 PG_LOOKBACK = 500
+MEASURES = ("qty", "cents", "orders")  # what a rollup row adds up
 ROLLUPS = {
     "order_day": (OrderDay, ("day", "dealer_id"), ("week", "month")),
     "dealer_month": (DealerMonth, ("month", "dealer_id"), ()),
@@ -52,7 +73,7 @@ class UpdateResult:
     watermark: int  # the last event id read
 
 
-def _sold_lines(order_ids: Sequence[int] | None):
+def _sold_lines(order_ids: Sequence[int] | None = None):
     query = (
         select(
             SalesOrder.id,
@@ -71,6 +92,162 @@ def _sold_lines(order_ids: Sequence[int] | None):
     return query.order_by(SalesOrder.id, OrderLine.product_id)
 
 
+# The booking path's statements are built once (SQLAlchemy then reuses their compiled form): the
+# job books a few orders a minute, and building and compiling statements cost more than running them.
+_SALE = SaleLine.__table__
+_IDS = bindparam("ids", expanding=True)
+# what the orders sell now (kind 0: the columns of ``_sold_lines``) and what is booked for them
+# (kind 1: day and cents), in one round trip
+_SOLD = _sold_lines().order_by(None).where(SalesOrder.id.in_(_IDS))
+_SOLD_AND_BOOKED = union_all(
+    _SOLD.with_only_columns(
+        literal(0).label("kind"),
+        *_SOLD.selected_columns,
+        null().cast(Date).label("day"),
+        null().cast(BigInteger).label("cents"),
+    ),
+    select(
+        literal(1), _SALE.c.order_id, null(), _SALE.c.dealer_id, _SALE.c.warehouse_id, _SALE.c.product_id,
+        _SALE.c.qty, null(), _SALE.c.day, _SALE.c.cents,
+    ).where(_SALE.c.order_id.in_(_IDS)),
+)  # fmt: skip
+_DELETE_LINE = delete(_SALE).where(
+    _SALE.c.order_id == bindparam("k_order_id"), _SALE.c.product_id == bindparam("k_product_id")
+)
+_EVENTS_AFTER = select(OrderEvent.id, OrderEvent.order_id).where(OrderEvent.id > bindparam("after"))
+_EVENTS_AFTER_OR = select(OrderEvent.id, OrderEvent.order_id).where(
+    or_(OrderEvent.id > bindparam("after"), OrderEvent.id.in_(bindparam("late", expanding=True)))
+)
+_MARK = AnalyticsWatermark.__table__
+_TAKE = (
+    update(_MARK)
+    .where(_MARK.c.name == WATERMARK)
+    .values(last_run_at=bindparam("now"))
+    .returning(_MARK.c.last_event_id, _MARK.c.unseen)
+)
+_MOVE = (
+    update(_MARK)
+    .where(_MARK.c.name == WATERMARK)
+    .values(last_event_id=bindparam("top"), unseen=bindparam("unseen"))
+)
+_MOVE_SQL = f"UPDATE {_MARK.name} SET last_event_id = :top, unseen = :unseen WHERE name = '{WATERMARK}'"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Rows into one table: an INSERT with VALUES run as an executemany, or, on PostgreSQL,
+    ``INSERT … SELECT * FROM unnest(<one array per column>)`` (one statement for any number of
+    rows; the arrays travel as text literals, which psycopg does not have to dump element by
+    element). With ``keys``, an upsert adding qty, cents and orders to the row with those keys —
+    the same ``ON CONFLICT … DO UPDATE`` on SQLite (3.24+) and PostgreSQL. Text, because
+    SQLAlchemy 2.0 cannot cache its own on-conflict construct (it would compile it on every call)."""
+
+    name: str  # also the prefix of its parameters in a combined statement
+    table: Table
+    columns: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+
+    def sql(self, source: str) -> str:
+        table = self.table.name
+        sql = f"INSERT INTO {table} ({', '.join(self.columns)}) {source}"
+        if self.keys:
+            added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in MEASURES)
+            sql += f" ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {added}"
+        return sql
+
+    @cached_property
+    def each(self) -> TextClause:
+        values = f"VALUES ({', '.join(':' + c for c in self.columns)})"
+        return text(self.sql(values)).bindparams(
+            *[bindparam(c, type_=self.table.c[c].type) for c in self.columns]
+        )
+
+    @cached_property
+    def unnest(self) -> str:
+        from sqlalchemy.dialects import postgresql
+
+        dialect = postgresql.dialect()
+        types = {c: self.table.c[c].type.compile(dialect=dialect) for c in self.columns}
+        arrays = ", ".join(f"CAST(:{self.name}_{c} AS {types[c]}[])" for c in self.columns)
+        return self.sql(f"SELECT * FROM unnest({arrays})")  # noqa: S608 (our own columns)
+
+    def write(self, session: Session, rows: list[dict]) -> None:
+        """These rows alone, in one statement on PostgreSQL."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_combined((self,), False), self.arrays(rows))
+        else:
+            session.execute(self.each, rows)
+
+    def arrays(self, rows: list[dict]) -> dict[str, str]:
+        """The parameters of ``unnest``: one array literal per column (ints and dates: no quoting)."""
+        return {
+            f"{self.name}_{c}": "{" + ",".join("NULL" if r[c] is None else str(r[c]) for r in rows) + "}"
+            for c in self.columns
+        }
+
+
+_LINES = _Rows(
+    "sl",
+    _SALE,
+    ("order_id", "product_id", "day", "week", "month", "dealer_id", "warehouse_id", *MEASURES[:2]),
+)
+_ROLLUP_ROWS = {
+    name: _Rows(name, model.__table__, (*keys, *carried, *MEASURES), keys)
+    for name, (model, keys, carried) in ROLLUPS.items()
+}
+
+
+@cache
+def _combined(parts: tuple[_Rows, ...], move: bool) -> TextClause:
+    """One PostgreSQL statement running ``parts`` (and moving the watermark): every part but the
+    last one a data-modifying WITH query. One round trip for all of an update's writes."""
+    statements = [part.unnest for part in parts] + ([_MOVE_SQL] if move else [])
+    *first, last = statements
+    with_ = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first))
+    return text(f"WITH {with_} {last}" if first else last)
+
+
+class _Writes:
+    """The writes of one update, run together: on SQLite one executemany per table (in-process,
+    nothing to save), on PostgreSQL one statement for all of them."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[_Rows, list[dict]]] = []
+
+    def add(self, part: _Rows, rows: list[dict]) -> None:
+        if rows:
+            self.parts.append((part, rows))
+
+    def run(self, session: Session, mark: tuple[int, list[int] | None] | None = None) -> None:
+        if session.get_bind().dialect.name != "postgresql":
+            for part, rows in self.parts:
+                session.execute(part.each, rows)
+            if mark is not None:
+                _set_mark(session, *mark)
+        elif self.parts or mark is not None:
+            params: dict = {}
+            for part, rows in self.parts:
+                params.update(part.arrays(rows))
+            if mark is not None:
+                params.update(top=mark[0], unseen=None if mark[1] is None else json.dumps(mark[1]))
+            session.execute(_combined(tuple(part for part, _ in self.parts), mark is not None), params)
+        self.parts.clear()
+
+
+def _shrunk_sql(model, keys: tuple[str, ...]):
+    """Delete a rollup row whose figures fell to zero."""
+    table = model.__table__
+    return delete(table).where(
+        *[table.c[k] == bindparam(f"k_{k}") for k in keys],
+        table.c.qty == 0,
+        table.c.cents == 0,
+        table.c.orders == 0,
+    )
+
+
+_SHRUNK = {name: _shrunk_sql(model, keys) for name, (model, keys, _) in ROLLUPS.items()}
+
+
 def _booked(rows: Iterable, zone: ZoneInfo) -> list[Booked]:
     """Order-line rows → booked lines (one per order × SKU; the same SKU twice is added up)."""
     out: dict[tuple[int, int], Booked] = {}
@@ -86,13 +263,17 @@ def _booked(rows: Iterable, zone: ZoneInfo) -> list[Booked]:
     return list(out.values())
 
 
-def _line_row(line: Booked) -> dict:
+def _line_row(line: Booked, weeks: dict[date, tuple[int, int]] | None = None) -> dict:
+    if weeks is None:
+        week, month = line.week, line.month
+    else:  # one ISO-week computation per day, not per line
+        week, month = weeks.get(line.day) or weeks.setdefault(line.day, (line.week, line.month))
     return {
         "order_id": line.order_id,
         "product_id": line.product_id,
         "day": line.day,
-        "week": line.week,
-        "month": line.month,
+        "week": week,
+        "month": month,
         "dealer_id": line.dealer_id,
         "warehouse_id": line.warehouse_id,
         "qty": line.qty,
@@ -100,106 +281,116 @@ def _line_row(line: Booked) -> dict:
     }
 
 
-def _upsert(session: Session, model, keys: tuple[str, ...], rows: list[dict]) -> None:
-    """Add ``rows``' qty, cents and orders to the rollup rows with the same key (insert if new)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = model.__table__
-    stmt = dialect_insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: table.c[c] + stmt.excluded[c] for c in ("qty", "cents", "orders")},
-    )
-    session.execute(stmt, rows)
-
-
-def _apply(session: Session, old: list[Booked], new: list[Booked]) -> None:
-    """Replace booked lines ``old`` by ``new`` in every rollup; drop rows that fall to zero."""
+def _rollup_rows(old: list[Booked], new: list[Booked]) -> dict[str, list[dict]]:
+    """What replacing booked lines ``old`` by ``new`` adds to each rollup, as rows to upsert."""
+    out = {}
     for name, delta in rollup_deltas(old, new).items():
-        if not delta:
-            continue
-        model, keys, carried = ROLLUPS[name]
+        _, keys, carried = ROLLUPS[name]
         columns = keys + carried
-        rows = [
+        out[name] = [
             {**dict(zip(columns, key, strict=True)), "qty": v[0], "cents": v[1], "orders": v[2]}
             for key, v in delta.items()
         ]
-        _upsert(session, model, keys, rows)
+    return out
+
+
+def book_orders(
+    session: Session,
+    order_ids: Sequence[int],
+    zone: ZoneInfo,
+    mark: tuple[int, list[int] | None] | None = None,
+) -> None:
+    """Book these orders again: their stored lines become what they sell now (none when no
+    longer sold), and the rollups get the difference; rows that fall to zero are dropped. Only
+    the lines that differ are deleted and inserted. With ``mark`` (last event id, unseen ids) the
+    watermark moves with the writes. Flushes, never commits."""
+    writes = _Writes()
+    sold, booked = [], []
+    if order_ids:
+        for kind, *row in session.execute(_SOLD_AND_BOOKED, {"ids": list(order_ids)}):
+            if kind:
+                booked.append(row)
+            else:
+                sold.append(row[:7])
+    new = _booked(sold, zone)
+    old = [
+        Booked(order_id, product_id, day, dealer_id, warehouse_id, int(qty), int(amount))
+        for order_id, _, dealer_id, warehouse_id, product_id, qty, _, day, amount in booked
+    ]
+    old_set, new_set = set(old), set(new)
+    if old_set == new_set:
+        writes.run(session, mark)
+        return
+    gone = [{"k_order_id": b.order_id, "k_product_id": b.product_id} for b in old if b not in new_set]
+    if gone:  # first: a changed line goes out before its new version comes in
+        session.execute(_DELETE_LINE, gone)
+    rollups = _rollup_rows(old, new)
+    for name, rows in rollups.items():
+        writes.add(_ROLLUP_ROWS[name], rows)
+    weeks: dict[date, tuple[int, int]] = {}
+    writes.add(_LINES, [_line_row(line, weeks) for line in new if line not in old_set])
+    writes.run(session, mark)
+    for name, rows in rollups.items():
+        keys = ROLLUPS[name][1]
         shrunk = [{f"k_{k}": r[k] for k in keys} for r in rows if min(r["qty"], r["cents"], r["orders"]) < 0]
         if shrunk:
-            table = model.__table__
-            session.execute(
-                delete(table).where(
-                    *[table.c[k] == bindparam(f"k_{k}") for k in keys],
-                    table.c.qty == 0,
-                    table.c.cents == 0,
-                    table.c.orders == 0,
-                ),
-                shrunk,
-            )
+            session.execute(_SHRUNK[name], shrunk)
 
 
-def book_orders(session: Session, order_ids: Sequence[int], zone: ZoneInfo) -> None:
-    """Book these orders again: their stored lines become what they sell now (none when no
-    longer sold), and the rollups follow. Flushes, never commits."""
-    if not order_ids:
-        return
-    new = _booked(session.execute(_sold_lines(order_ids)), zone)
-    old = [
-        Booked(r.order_id, r.product_id, r.day, r.dealer_id, r.warehouse_id, int(r.qty), int(r.cents))
-        for r in session.execute(select(SaleLine.__table__).where(SaleLine.order_id.in_(order_ids)))
-    ]
-    if set(old) == set(new):
-        return
-    _apply(session, old, new)
-    session.execute(delete(SaleLine.__table__).where(SaleLine.order_id.in_(order_ids)))
-    if new:
-        session.execute(insert(SaleLine.__table__), [_line_row(line) for line in new])
-
-
-def _lock(session: Session, now: datetime) -> AnalyticsWatermark:
+def _lock(session: Session, now: datetime) -> tuple[int, list[int] | None]:
     """Take the watermark row (created on first use) for this transaction: a second update or
-    rebuild waits until this one commits."""
-    table = AnalyticsWatermark.__table__
-    taken = session.execute(
-        update(table)
-        .where(table.c.name == WATERMARK)
-        .values(last_run_at=now)
-        .returning(table.c.last_event_id)
-    ).scalar()
+    rebuild waits until this one commits. Returns the last event id read and the unseen ids
+    below it (None: not known, look back over the whole window)."""
+    taken = session.execute(_TAKE, {"now": now}).first()
     if taken is None:
-        session.execute(insert(table).values(name=WATERMARK, last_event_id=0, last_run_at=now))
-    return AnalyticsWatermark(name=WATERMARK, last_event_id=taken or 0)
+        session.execute(insert(_MARK).values(name=WATERMARK, last_event_id=0, last_run_at=now))
+        return 0, None
+    return taken[0], (json.loads(taken[1]) if taken[1] is not None else None)
 
 
-def _set_mark(session: Session, last_event_id: int, **extra) -> None:
-    table = AnalyticsWatermark.__table__
-    session.execute(
-        update(table).where(table.c.name == WATERMARK).values(last_event_id=last_event_id, **extra)
+def _set_mark(session: Session, last_event_id: int, unseen: list[int] | None, **extra) -> None:
+    values = {"top": last_event_id, "unseen": None if unseen is None else json.dumps(unseen)}
+    session.execute(_MOVE.values(**extra) if extra else _MOVE, values)
+
+
+def _read_events(
+    session: Session, mark: int, unseen: list[int] | None, lookback: int
+) -> tuple[list[int], int, int, list[int]]:
+    """The orders named by events after the watermark and by the ids that were unseen last time
+    (or, when those are not known, every event of the look-back window); the new watermark; how
+    many events lay after the old one; and the ids still unseen within ``lookback`` of the new one."""
+    if unseen is None:
+        rows = session.execute(_EVENTS_AFTER, {"after": max(0, mark - lookback)}).all()
+        unseen = list(range(max(0, mark - lookback) + 1, mark + 1))
+    elif unseen:
+        rows = session.execute(_EVENTS_AFTER_OR, {"after": mark, "late": unseen}).all()
+    else:
+        rows = session.execute(_EVENTS_AFTER, {"after": mark}).all()
+    seen = {event_id for event_id, _ in rows}
+    top = max(max(seen, default=mark), mark)
+    floor = top - lookback
+    still = {i for i in unseen if i > floor} | set(range(max(mark, floor) + 1, top + 1))
+    return (
+        sorted({order_id for _, order_id in rows}),
+        top,
+        sum(1 for i in seen if i > mark),
+        sorted(still - seen),
     )
 
 
 def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> UpdateResult:
-    """Book every order with timeline events after the watermark, then move it. Flushes; the
-    caller commits (one transaction: the watermark moves with the figures)."""
-    mark = _lock(session, now or utcnow())
-    top, events = session.execute(
-        select(func.max(OrderEvent.id), func.count()).where(OrderEvent.id > mark.last_event_id)
-    ).one()
-    top = top or mark.last_event_id
+    """Book every order with timeline events after the watermark (and with events that were not
+    yet visible last time), then move it. Flushes; the caller commits (one transaction: the
+    watermark moves with the figures). Round trips for a new order: take the watermark, read the
+    events, read the order's lines and what is booked for it, then one write on PostgreSQL (the
+    rollups, the lines and the watermark; SQLite: one statement each)."""
+    mark, unseen = _lock(session, now or utcnow())
     lookback = PG_LOOKBACK if session.get_bind().dialect.name == "postgresql" else 0
-    low = max(0, mark.last_event_id - lookback)
-    order_ids = sorted(
-        session.scalars(
-            select(OrderEvent.order_id).where(OrderEvent.id > low, OrderEvent.id <= top).distinct()
-        )
-    )
-    for start in range(0, len(order_ids), CHUNK):
-        book_orders(session, order_ids[start : start + CHUNK], zone)
-    _set_mark(session, top)
-    return UpdateResult(events or 0, len(order_ids), top)
+    order_ids, top, events, unseen = _read_events(session, mark, unseen, lookback)
+    chunks = [order_ids[start : start + CHUNK] for start in range(0, len(order_ids), CHUNK)] or [[]]
+    for i, chunk in enumerate(chunks):
+        book_orders(session, chunk, zone, (top, unseen) if i == len(chunks) - 1 else None)
+    return UpdateResult(events, len(order_ids), top)
 
 
 def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> int:
@@ -211,22 +402,23 @@ def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None)
     for model in (SaleLine, OrderDay, DealerMonth, ProductMonth):
         session.execute(delete(model.__table__))
     written, batch, pending = 0, [], []
+    weeks: dict[date, tuple[int, int]] = {}
     result = session.execute(_sold_lines(None).execution_options(yield_per=20_000))
     for rows in result.partitions():
         pending.extend(rows)
         last_order = pending[-1][0]
         complete = [r for r in pending if r[0] != last_order]  # an order's lines stay together
         pending = [r for r in pending if r[0] == last_order]
-        batch = [_line_row(line) for line in _booked(complete, zone)]
+        batch = [_line_row(line, weeks) for line in _booked(complete, zone)]
         if batch:
-            session.execute(insert(SaleLine.__table__), batch)
+            _LINES.write(session, batch)
             written += len(batch)
-    batch = [_line_row(line) for line in _booked(pending, zone)]
+    batch = [_line_row(line, weeks) for line in _booked(pending, zone)]
     if batch:
-        session.execute(insert(SaleLine.__table__), batch)
+        _LINES.write(session, batch)
         written += len(batch)
     _sum_rollups(session)
-    _set_mark(session, top, rebuilt_at=now)
+    _set_mark(session, top, None, rebuilt_at=now)  # unseen not known: the next update looks back
     return written
 
 

@@ -27,6 +27,7 @@ FILTERS = ("dealer", "tier", "region", "warehouse", "product_line", "category", 
 MAX_GROUP_BY = 3
 MAX_YEARS = 10
 EARLIEST, LATEST = date(2000, 1, 1), date(2200, 12, 31)
+CENT, ONE = Decimal("0.01"), Decimal(1)
 CODE = re.compile(r"[A-Z0-9._/\-]{1,40}")  # dealer, region, SKU … codes as the catalogue cleans them
 
 
@@ -180,19 +181,20 @@ def bucket_period(dimension: str, label: str) -> tuple[date, date]:
 
 def cents(amount: Decimal | float | int | str) -> int:
     """Money to integer cents, half up (the store keeps cents: exact sums everywhere)."""
-    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    exact = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return int((exact * 100).quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def money(value: int) -> Decimal:
     """Integer cents back to a Decimal amount with two decimals."""
-    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+    return Decimal(value).scaleb(-2)
 
 
 def average(amount_cents: int, orders: int) -> Decimal | None:
     """Amount per order, two decimals half up; None without orders."""
     if not orders:
         return None
-    return (Decimal(amount_cents) / orders / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(amount_cents) / orders / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import UTCDateTime
 from app.models.inventory import BIG_ID
+
+COVER = ("dealer_id", "day", "product_id", "order_id", "qty", "cents")
 
 
 class SaleLine(Model):
@@ -28,7 +30,9 @@ class SaleLine(Model):
     __tablename__ = "analytics_sale_line"
     __table_args__ = (
         Index("ix_analytics_sale_line_day", "day"),
-        Index("ix_analytics_sale_line_dealer_day", "dealer_id", "day"),
+        # covers a scoped reader (dealers × period) without touching the table: SKU contribution
+        # of a regional manager, a dealer's orders; also the index for dealer × day lookups
+        Index("ix_analytics_sale_line_dealer_cover", *COVER),
         Index("ix_analytics_sale_line_product_day", "product_id", "day"),
     )
 
@@ -88,7 +92,10 @@ class ProductMonth(Model):
 
 class AnalyticsWatermark(Model):
     """How far the store has read the order timeline (``order_event.id``), and when it last ran;
-    the row is also the lock that keeps two updates from booking at once."""
+    the row is also the lock that keeps two updates from booking at once. ``unseen``: the event
+    ids below the mark (at most ``PG_LOOKBACK`` back) that were not visible at the last update —
+    on PostgreSQL an id can become visible after a higher one — as a JSON list; NULL after a
+    rebuild or before the first update (then the whole look-back window is read again)."""
 
     __tablename__ = "analytics_watermark"
 
@@ -96,3 +103,4 @@ class AnalyticsWatermark(Model):
     last_event_id: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unseen: Mapped[str | None] = mapped_column(Text)
