@@ -163,11 +163,8 @@ def unpaid_invoices(session: Session, dealer_id: int) -> tuple[Decimal, date | N
     return Decimal(total or 0), oldest
 
 
-def uninvoiced_orders(
-    session: Session, dealer_id: int, statuses: Iterable[str], exclude_id: int | None = None
-) -> Decimal:
-    """Σ over the dealer's orders in ``statuses`` of (order amount − invoiced for it), never
-    below 0 per order."""
+def _uninvoiced_sum():
+    """Σ over the selected orders of (order amount − invoiced for it), never below 0 per order."""
     invoiced = (
         select(func.coalesce(func.sum(Invoice.amount), 0))
         .where(Invoice.order_id == SalesOrder.id, Invoice.status != "cancelled")
@@ -175,7 +172,15 @@ def uninvoiced_orders(
         .scalar_subquery()
     )
     left = SalesOrder.amount - invoiced
-    query = select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0)).where(
+    return func.coalesce(func.sum(case((left > 0, left), else_=0)), 0)
+
+
+def uninvoiced_orders(
+    session: Session, dealer_id: int, statuses: Iterable[str], exclude_id: int | None = None
+) -> Decimal:
+    """Σ over the dealer's orders in ``statuses`` of (order amount − invoiced for it), never
+    below 0 per order."""
+    query = select(_uninvoiced_sum()).where(
         SalesOrder.dealer_id == dealer_id, SalesOrder.status.in_(list(statuses))
     )
     if exclude_id is not None:
@@ -197,15 +202,8 @@ def _credit_position_statement():
         .where(Invoice.dealer_id == dealer_id, Invoice.status.in_(rd.UNPAID))
         .scalar_subquery()
     )
-    invoiced = (
-        select(func.coalesce(func.sum(Invoice.amount), 0))
-        .where(Invoice.order_id == SalesOrder.id, Invoice.status != "cancelled")
-        .correlate(SalesOrder)
-        .scalar_subquery()
-    )
-    left = SalesOrder.amount - invoiced
     orders = (
-        select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0))
+        select(_uninvoiced_sum())
         .where(
             SalesOrder.dealer_id == dealer_id,
             SalesOrder.status.in_(bindparam("statuses", expanding=True)),
