@@ -88,7 +88,9 @@ def pg_loader(url: str):
 
 
 def populate(ins: Insert) -> dict:
-    """Regions, tiers, lines, categories, products, warehouses, dealers, orders and lines."""
+    """Regions, tiers, lines, categories, products, warehouses, dealers, orders, their lines and
+    their timeline (a submission, and the approval of each confirmed order: the events the
+    store's update reads after its watermark, as in a live system)."""
     rng = random.Random(9)
     now = datetime.now(UTC).strftime(STAMP)
     regions = [(t, f"R{t}", f"大区{t}", None, f"/R{t}/", now, now) for t in range(1, TOP_REGIONS + 1)]
@@ -148,7 +150,7 @@ def populate(ins: Insert) -> dict:
     skus = list(range(1, SKUS + 1))
     rng.shuffle(skus)
     prices = {p: round(rng.uniform(5, 500), 2) for p in skus}
-    orders, lines, line_id, days = [], [], 0, (TODAY - START).days
+    orders, lines, events, line_id, days = [], [], [], 0, (TODAY - START).days
     for o in range(1, ORDERS + 1):
         dealer = rng.randint(1, DEALERS)
         at = datetime.combine(START + timedelta(days=rng.randrange(days)), datetime.min.time()) + timedelta(
@@ -171,19 +173,24 @@ def populate(ins: Insert) -> dict:
         warehouse = 1 + (region - 100) // 10  # the top-level region's warehouse
         orders.append((o, f"SO{o:08d}", dealer, region, region, warehouse, status, "api", round(amount, 2),
                        "bench", 1, 1, now, now, confirmed))  # fmt: skip
+        events.append((o, at.strftime(STAMP), "bench", "submit", "in_review"))
+        if confirmed is not None:
+            events.append((o, confirmed, "bench", "approve", "confirmed"))
         if len(lines) >= 200_000:
-            _flush(ins, orders, lines)
-    _flush(ins, orders, lines)
+            _flush(ins, orders, lines, events)
+    _flush(ins, orders, lines, events)
     return {"orders": ORDERS, "lines": line_id}
 
 
-def _flush(ins: Insert, orders, lines) -> None:
+def _flush(ins: Insert, orders, lines, events) -> None:
     ins("sales_order", "id,number,dealer_id,region_id,ship_to_region_id,warehouse_id,status,source,amount,"
         "created_by,review_round,lock_version,created_at,updated_at,confirmed_at", orders)  # fmt: skip
     ins("order_line", "id,order_id,line_no,product_id,qty,unit_price,amount,promotion,reserved_qty,"
         "shipped_qty,received_qty", lines)  # fmt: skip
+    ins("order_event", "order_id,at,actor,action,to_status", events)  # ids from the table's own sequence
     orders.clear()
     lines.clear()
+    events.clear()
 
 
 BASE_SQL = """

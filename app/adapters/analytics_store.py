@@ -357,15 +357,57 @@ def _read_events(
     session: Session, mark: int, unseen: list[int] | None, lookback: int
 ) -> tuple[list[int], int, int, list[int]]:
     """The orders named by events after the watermark and by the ids that were unseen last time
-    (or, when those are not known, every event of the look-back window); the new watermark; how
-    many events lay after the old one; and the ids still unseen within ``lookback`` of the new one."""
+    (or, when those are not known, every event of the look-back window); see ``_digest``."""
     if unseen is None:
         rows = session.execute(_EVENTS_AFTER, {"after": max(0, mark - lookback)}).all()
-        unseen = list(range(max(0, mark - lookback) + 1, mark + 1))
     elif unseen:
         rows = session.execute(_EVENTS_AFTER_OR, {"after": mark, "late": unseen}).all()
     else:
         rows = session.execute(_EVENTS_AFTER, {"after": mark}).all()
+    return _digest(rows, mark, unseen, lookback)
+
+
+# PostgreSQL: take the watermark and read the events in one round trip — the UPDATE as a
+# data-modifying WITH query, its row (kind 0) followed by the events (kind 1) after
+# ``last_event_id`` (after ``last_event_id - lookback`` when ``unseen`` is not known) and those
+# with the unseen ids. Both reads are index scans on the event id, their bounds computed once from
+# the taken row (sub-selects). The statement sees the events as of its start; one committed
+# meanwhile is invisible, as if not yet committed, and is kept among the unseen ids like any other.
+_TAKE_AND_READ = text(
+    f"""WITH m AS (UPDATE {_MARK.name} SET last_run_at = :now WHERE name = '{WATERMARK}'
+        RETURNING last_event_id, unseen)
+    SELECT 0 AS kind, m.last_event_id AS id, CAST(NULL AS BIGINT) AS order_id, m.unseen FROM m
+    UNION ALL
+    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
+    WHERE e.id > (SELECT last_event_id - CASE WHEN unseen IS NULL THEN :lookback ELSE 0 END FROM m)
+    UNION ALL
+    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
+    WHERE e.id = ANY(ARRAY(SELECT CAST(u.v AS BIGINT)
+                           FROM m, json_array_elements_text(CAST(m.unseen AS JSON)) AS u(v)))"""  # noqa: S608
+).bindparams(bindparam("now", type_=_MARK.c.last_run_at.type))
+
+
+def _take_and_read(session: Session, now: datetime, lookback: int) -> tuple[list[int], int, int, list[int]]:
+    """``_lock`` then ``_read_events``: in one statement on PostgreSQL."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _read_events(session, *_lock(session, now), lookback)
+    rows = session.execute(_TAKE_AND_READ, {"now": now, "lookback": lookback}).all()
+    taken = [row for row in rows if row[0] == 0]
+    if not taken:  # first use: no watermark row yet
+        return _read_events(session, *_lock(session, now), lookback)
+    mark, stored = taken[0][1], taken[0][3]
+    unseen = json.loads(stored) if stored is not None else None
+    return _digest([(row[1], row[2]) for row in rows if row[0] == 1], mark, unseen, lookback)
+
+
+def _digest(
+    rows: Sequence, mark: int, unseen: list[int] | None, lookback: int
+) -> tuple[list[int], int, int, list[int]]:
+    """Event rows (id, order id) read after watermark ``mark`` → the orders they name; the new
+    watermark; how many events lay after the old one; and the ids still unseen within
+    ``lookback`` of the new one."""
+    if unseen is None:
+        unseen = list(range(max(0, mark - lookback) + 1, mark + 1))
     seen = {event_id for event_id, _ in rows}
     top = max(max(seen, default=mark), mark)
     floor = top - lookback
@@ -381,12 +423,11 @@ def _read_events(
 def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> UpdateResult:
     """Book every order with timeline events after the watermark (and with events that were not
     yet visible last time), then move it. Flushes; the caller commits (one transaction: the
-    watermark moves with the figures). Round trips for a new order: take the watermark, read the
-    events, read the order's lines and what is booked for it, then one write on PostgreSQL (the
-    rollups, the lines and the watermark; SQLite: one statement each)."""
-    mark, unseen = _lock(session, now or utcnow())
+    watermark moves with the figures). Round trips for a new order on PostgreSQL: take the
+    watermark and read the events, read the order's lines and what is booked for it, then one
+    write (the rollups, the lines and the watermark). SQLite: one statement each."""
     lookback = PG_LOOKBACK if session.get_bind().dialect.name == "postgresql" else 0
-    order_ids, top, events, unseen = _read_events(session, mark, unseen, lookback)
+    order_ids, top, events, unseen = _take_and_read(session, now or utcnow(), lookback)
     chunks = [order_ids[start : start + CHUNK] for start in range(0, len(order_ids), CHUNK)] or [[]]
     for i, chunk in enumerate(chunks):
         book_orders(session, chunk, zone, (top, unseen) if i == len(chunks) - 1 else None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import UTCDateTime
@@ -36,15 +36,13 @@ class SaleLine(Model):
         Index("ix_analytics_sale_line_product_day", "product_id", "day"),
     )
 
-    order_id: Mapped[int] = mapped_column(
-        BIG_ID, ForeignKey("sales_order.id", ondelete="CASCADE"), primary_key=True
-    )
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)  # sales_order.id
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # product.id
     day: Mapped[date] = mapped_column(Date, nullable=False)
     week: Mapped[int] = mapped_column(Integer, nullable=False)
     month: Mapped[int] = mapped_column(Integer, nullable=False)
-    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), nullable=False)
-    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    dealer_id: Mapped[int] = mapped_column(Integer, nullable=False)  # dealer.id
+    warehouse_id: Mapped[int | None] = mapped_column(Integer)  # warehouse.id
     qty: Mapped[int] = mapped_column(BIG_ID, nullable=False)
     cents: Mapped[int] = mapped_column(BIG_ID, nullable=False)
 
@@ -56,7 +54,7 @@ class OrderDay(Model):
     __table_args__ = (Index("ix_analytics_order_day_dealer", "dealer_id", "day"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # dealer.id
     week: Mapped[int] = mapped_column(Integer, nullable=False)
     month: Mapped[int] = mapped_column(Integer, nullable=False)
     qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
@@ -71,7 +69,7 @@ class DealerMonth(Model):
     __table_args__ = (Index("ix_analytics_dealer_month_dealer", "dealer_id", "month"),)
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dealer_id: Mapped[int] = mapped_column(ForeignKey("dealer.id"), primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # dealer.id
     qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     cents: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     orders: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
@@ -84,7 +82,7 @@ class ProductMonth(Model):
     __table_args__ = (Index("ix_analytics_product_month_product", "product_id", "month"),)
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # product.id
     qty: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     cents: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     orders: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)

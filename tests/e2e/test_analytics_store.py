@@ -156,3 +156,57 @@ def test_an_event_visible_late_is_read_next_time(app):
         assert set(orders) >= {order.id, other.id}
         assert mark + 2 in unseen and mark + 1 not in unseen and len(unseen) < 500
         s.rollback()
+
+
+def test_taking_the_watermark_reads_the_same_events(app):
+    """Taking the watermark and reading the events (one statement on PostgreSQL) gives what
+    reading them after the stored mark gives, in each state of ``unseen``; the row is stamped,
+    and created on first use."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, func, insert, select, update
+
+    from app.adapters.analytics_store import WATERMARK, _read_events, _take_and_read
+    from app.extensions import db
+    from app.models import AnalyticsWatermark, OrderEvent
+
+    with app.app_context():
+        s = db.session
+        order = make_order(s, "D-SH-2", [("T-500", 2, "45.00")], at(2026, 4, 2))
+        other = make_order(s, "D-SH-2", [("T-500", 1, "45.00")], at(2026, 4, 3))
+        mark = s.scalar(select(func.max(OrderEvent.id))) + 1000
+        event = {"actor": "test", "action": "approve", "to_status": "confirmed"}
+        s.execute(insert(OrderEvent), [{"id": mark + 3, "order_id": other.id, **event}])
+        s.execute(insert(OrderEvent), [{"id": mark - 2, "order_id": order.id, **event}])  # a late one
+        row = AnalyticsWatermark.__table__.c
+
+        def taken(stored_mark, unseen):
+            s.execute(
+                update(AnalyticsWatermark.__table__)
+                .where(row.name == WATERMARK)
+                .values(last_event_id=stored_mark, unseen=None if unseen is None else json.dumps(unseen))
+            )
+            now = datetime(2026, 11, 27, 8, stored_mark % 60, tzinfo=UTC)
+            got = _take_and_read(s, now, 500)
+            assert s.scalar(select(row.last_run_at).where(row.name == WATERMARK)) == now
+            assert got == _read_events(s, stored_mark, unseen, 500)
+            return got
+
+        _take_and_read(s, datetime(2026, 11, 27, 7, tzinfo=UTC), 500)  # the row exists from here on
+        assert taken(mark, []) == ([other.id], mark + 3, 1, [mark + 1, mark + 2])
+        assert taken(mark, [mark - 2, mark - 1]) == (
+            [order.id, other.id],
+            mark + 3,
+            1,
+            [mark - 1, mark + 1, mark + 2],
+        )
+        assert taken(mark + 3, []) == ([], mark + 3, 0, [])
+        orders, top, events, unseen = taken(mark, None)  # unknown: the whole window
+        assert {order.id, other.id} <= set(orders) and (top, events) == (mark + 3, 1)
+        assert mark - 2 not in unseen and mark - 1 in unseen and mark + 1 in unseen
+        s.execute(delete(AnalyticsWatermark.__table__))  # first use: the row is created at 0
+        orders, top, _, _ = _take_and_read(s, datetime(2026, 11, 27, 9, tzinfo=UTC), 500)
+        assert {order.id, other.id} <= set(orders) and top == mark + 3
+        assert s.scalar(select(row.last_event_id).where(row.name == WATERMARK)) == 0
+        s.rollback()
