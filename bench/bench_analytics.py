@@ -11,7 +11,9 @@ filled by ``rebuild_store`` (timed: the full rebuild). Figures and their same-pr
 - each dashboard query through ``sales()`` (the store) vs the same figure from one plain
   ``GROUP BY`` over order lines joined with their orders (and dealers for regions);
 - drill-down: the orders of one dealer × month cell, and the lines of one order;
-- one 50-line order confirmed, then ``update_store`` + commit (the job's work for it).
+- one 50-line order confirmed, then ``update_store`` + commit (the job's work for it), 40 times
+  after ``WARM_ORDERS`` untimed ones: the job's steady state (it runs every minute in one
+  long-lived process); the first ones are reported in a note.
 
 ``BENCH_DATABASE_URL=postgresql://user@host:port/db`` adds a second pass on PostgreSQL: a
 database ``dms_bench_analytics`` is created on that server (dropped first if it exists, and at
@@ -390,7 +392,7 @@ def _run_on(backend: str, server: str) -> tuple[list[Row], list[str]]:
                     )
                 )
                 met[name] = ours_m.timing.p95 <= 0.3
-            update_ms, update_p50 = _time_updates(s, zone, update_store)
+            update_ms, update_p50, cold = _time_updates(s, zone, update_store)
             rows.append(Row("book a 50-line order (update + commit) p95", update_ms, "ms"))
             met["50-line order ≤ 5 ms"] = update_ms <= 5
             rows.append(Row("full rebuild", rebuild_seconds, "s"))
@@ -410,7 +412,10 @@ def _run_on(backend: str, server: str) -> tuple[list[Row], list[str]]:
         f"rebuild booked {booked:,} lines in {rebuild_seconds:.0f} s",
         *notes,
         "baseline: the same figure by one plain GROUP BY over order_line ⨝ sales_order",
-        f"booking: p50 {update_p50:.2f} ms, after one untimed order (statements compiled once per process)",
+        f"booking: p50 {update_p50:.2f} ms in the job's steady state, after {WARM_ORDERS} untimed orders "
+        f"(SQLAlchemy compiles each statement once per process; psycopg prepares one on the server at its "
+        f"6th execution on a connection); the first {WARM_ORDERS} of a new process: "
+        f"p50 {cold[1]:.2f} ms, max {cold[0]:.2f} ms",
         "targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()),
         where,
     ]
@@ -420,15 +425,19 @@ def _run_on(backend: str, server: str) -> tuple[list[Row], list[str]]:
 NEW_ORDER = """INSERT INTO sales_order (id, number, dealer_id, region_id, ship_to_region_id, warehouse_id,
 status, source, amount, created_by, review_round, lock_version, created_at, updated_at, confirmed_at)
 VALUES (:i, :n, 7, 111, 111, 2, 'confirmed', 'api', 5000, 'bench', 1, 1, :t, :t, :t)"""
+# Orders booked before the timed ones: SQLAlchemy compiles a statement at its first use in a
+# process, psycopg prepares it on the server at its 6th on a connection (``prepare_threshold``).
+WARM_ORDERS = 10
 NEW_LINE = """INSERT INTO order_line (id, order_id, line_no, product_id, qty, unit_price, amount, promotion,
 reserved_qty, shipped_qty, received_qty) VALUES (:id, :o, :no, :p, 2, 50, 100, false, 0, 0, 0)"""
 NEW_EVENT = """INSERT INTO order_event (order_id, at, actor, action, to_status)
 VALUES (:o, :t, 'bench', 'approve', 'confirmed')"""
 
 
-def _time_updates(session, zone, update_store, n: int = 20) -> tuple[float, float]:
+def _time_updates(session, zone, update_store, n: int = 40) -> tuple[float, float, tuple[float, float]]:
     """p95 and p50 ms of: confirm a new 50-line order (committed first), then the job's update +
-    commit; one order before the timed ones (the job's process has compiled its statements)."""
+    commit, in the job's steady state: after ``WARM_ORDERS`` orders (the job runs every minute in
+    one long-lived process), whose max and p50 are returned too."""
     from sqlalchemy import text
 
     from bench.common import percentile
@@ -436,8 +445,8 @@ def _time_updates(session, zone, update_store, n: int = 20) -> tuple[float, floa
     top = session.execute(text("SELECT MAX(id) FROM sales_order")).scalar()
     line = session.execute(text("SELECT MAX(id) FROM order_line")).scalar()
     sqlite = session.get_bind().dialect.name == "sqlite"
-    samples = []
-    for i in range(0, n + 1):
+    samples, cold = [], []
+    for i in range(0, n + WARM_ORDERS):
         oid = top + 1 + i
         now = datetime.now(UTC)
         stamp = now.strftime(STAMP) if sqlite else now
@@ -451,6 +460,6 @@ def _time_updates(session, zone, update_store, n: int = 20) -> tuple[float, floa
         began = perf_counter()
         update_store(session, zone)
         session.commit()
-        if i:
-            samples.append(perf_counter() - began)
-    return percentile(samples, 95) * 1000, percentile(samples, 50) * 1000
+        (samples if i >= WARM_ORDERS else cold).append(perf_counter() - began)
+    cold_figures = (max(cold) * 1000, percentile(cold, 50) * 1000)
+    return percentile(samples, 95) * 1000, percentile(samples, 50) * 1000, cold_figures

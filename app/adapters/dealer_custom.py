@@ -44,6 +44,16 @@ def clean_custom(session: Session, value: Any) -> dict[str, Any] | None:
     return value
 
 
+def custom_from(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``values`` (a dealer application, say) named like a custom dealer field,
+    empty ones left out; ``{}`` without a ``dealer_custom`` form."""
+    form = custom_form(session)
+    if form is None:
+        return {}
+    names = (form[0].get("properties") or {}).keys()
+    return {name: values[name] for name in names if values.get(name) not in (None, "", [], {})}
+
+
 def readonly_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``schema`` with every top-level property read-only (for showing values)."""
     shown = copy.deepcopy(schema)

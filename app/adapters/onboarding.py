@@ -2,7 +2,9 @@
 
 ``onboarding.check`` runs the automatic checks, ``onboarding.notify`` tells the next people
 (a role within the application's region, or the rep who entered it), ``onboarding.create_dealer``
-creates the dealer with its qualifications, contact, ship-to address and first dealer user.
+creates the dealer with its qualifications, contact, ship-to address and first dealer user; an
+application field named like a custom dealer field (form ``dealer_custom``) becomes that field's
+value on the dealer.
 Handlers run inside the engine's transaction (``db.session``): what they write is committed
 with the step, and a failing ``create_dealer`` leaves nothing behind (a savepoint).
 """
@@ -15,13 +17,15 @@ from typing import Any
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.dealer_custom import clean_custom, custom_from
 from app.adapters.notifications import notify
 from app.adapters.unit_of_work import SqlUnitOfWork
 from app.domain import onboarding
 from app.domain.dealers import DealerFields, clean_dealer
+from app.domain.errors import ValidationFailed
 from app.domain.uscc import normalise_code
 from app.engine.registry import service_task
 from app.extensions import db
@@ -82,7 +86,19 @@ def existing_for(session: Session, application: dict[str, Any]) -> onboarding.Ex
         if name
         else None,
         region_known=_region_path(session, application.get("region")) is not None,
+        email_taken=_email_taken(session, (application.get("contact") or {}).get("email")),
     )
+
+
+def _email_taken(session: Session, email: Any) -> bool:
+    """Whether a user already has this e-mail (compared without case): the dealer's first user
+    gets the contact's e-mail, which must be unique among users."""
+    if not email:
+        return False
+    found = session.scalar(
+        select(User.id).where(func.lower(User.email) == str(email).strip().lower()).limit(1)
+    )
+    return found is not None
 
 
 @service_task("onboarding.check")
@@ -92,12 +108,27 @@ def check(application: dict[str, Any], region: str | None = None) -> dict[str, A
     problems = onboarding.check_application(
         application, date.today(), existing_for(session, application), applied_region=region
     )
+    problems += _custom_problems(session, application)
     return {
         "passed": not problems,
         "problems": [
             {"field": p.field, "message": p.message, "msgid": p.msgid, "params": p.params} for p in problems
         ],
     }
+
+
+def _custom_problems(session: Session, application: dict[str, Any]) -> list[onboarding.Problem]:
+    """The application's values of custom dealer fields that the dealer's form would refuse (the
+    two forms can differ), so the applicant corrects them before anyone reviews the application."""
+    try:
+        clean_custom(session, custom_from(session, application))
+    except ValidationFailed as failed:
+        return [
+            onboarding.Problem(key.removeprefix("custom/"), onboarding.CUSTOM_INVALID,
+                               {"field": key.removeprefix("custom/"), "reason": reason})
+            for key, reason in failed.errors.items()
+        ]  # fmt: skip
+    return []
 
 
 @service_task("onboarding.notify")
@@ -161,6 +192,9 @@ def _dealer(session: Session, application: dict[str, Any], region: Region, credi
         session.add(dealer)
     for name, value in values.items():
         setattr(dealer, name, value)
+    extra = custom_from(session, application)
+    if extra:  # fields the administrator added to both the application and the dealer
+        dealer.custom = clean_custom(session, {**(dealer.custom or {}), **extra})
     dealer.region = region
     dealer.tier = session.scalar(select(DealerTier).where(DealerTier.code == str(application.get("tier"))))
     session.flush()

@@ -31,6 +31,9 @@ LICENCE_MISSING = N_("the business licence (number and scan) is required")
 SCAN_MISSING = N_("a scan of the licence is required")
 EXPIRED = N_("expired on %(date)s")
 BAD_DATE = N_("not a valid date")
+EMAIL_TAKEN = N_("this e-mail address already belongs to a user; give another one")
+# a field the administrator added to the application and to the dealer (form dealer_custom)
+CUSTOM_INVALID = N_("not accepted as the dealer's field %(field)s: %(reason)s")
 
 # Licences the form asks for: form property → qualification kind (models.dealer_parts).
 LICENCES = {"business_license": "business_license", "food_license": "food_license"}
@@ -57,6 +60,7 @@ class Existing:
     dealer_with_uscc: str | None = None  # its dealer code
     dealer_with_name: str | None = None
     region_known: bool = True
+    email_taken: bool = False  # the contact's e-mail is a user's (the dealer's first user needs it)
 
 
 def normalise_name(name: Any) -> str:
@@ -97,8 +101,8 @@ def check_application(
     application: Mapping[str, Any], today: date, existing: Existing, applied_region: str | None = None
 ) -> list[Problem]:
     """Every problem of ``application`` (empty when it passes): the USCC is valid, no dealer has
-    the same USCC or name, the region exists (and is the one applied for), the required licences
-    are there with a scan and none is expired."""
+    the same USCC or name, the region exists (and is the one applied for), the contact's e-mail
+    is nobody's login e-mail yet, the required licences are there with a scan and none is expired."""
     problems = []
     uscc = normalise_code(str(application.get("uscc") or ""))
     reason = uscc_problem(uscc)
@@ -113,6 +117,8 @@ def check_application(
         problems.append(Problem("region", UNKNOWN_REGION, {"region": region}))
     elif applied_region is not None and region != applied_region:
         problems.append(Problem("region", REGION_CHANGED, {"region": applied_region}))
+    if existing.email_taken:
+        problems.append(Problem("contact/email", EMAIL_TAKEN, {}))
     return problems + _licence_problems(application, today)
 
 

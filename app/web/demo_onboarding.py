@@ -26,10 +26,13 @@ def _choice(schema: dict, field: str, preferred: str) -> str:
     return preferred if not options or preferred in options else options[-1]
 
 
-def start_demo_application(region: str = "JS", name: str = "苏州姑苏优选商贸有限公司") -> str:
+def start_demo_application(
+    region: str = "JS", name: str = "苏州姑苏优选商贸有限公司", extra: dict | None = None
+) -> str:
     """Store the scan and start the application (commits); returns what was started. Called once,
     with a fresh demo history. Tier and revenue band are taken from the running application
-    form's options (an industry template may name its own)."""
+    form's options (an industry template may name its own); ``extra``: values of fields the
+    template added to the form."""
     uscc = USCC_BODY + check_character(USCC_BODY)
     schema, uischema = onboarding.application_form()
     path = db.session.scalar(select(Region.path).where(Region.code == region))
@@ -49,6 +52,7 @@ def start_demo_application(region: str = "JS", name: str = "苏州姑苏优选�
         "warehouse_area": 800,
         "address": {"address": "苏州市姑苏区人民路 100 号", "receiver": "陈经理", "phone": "13900000001"},
         "business_license": {"number": "320500000000101", "valid_to": "2030-12-31", "scan": stored.token},
+        **(extra or {}),
     }
     onboarding.start_application(data, {stored.token})
     return f"application of {data['company_name']} started"

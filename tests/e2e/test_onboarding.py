@@ -11,7 +11,16 @@ from decimal import Decimal
 import pytest
 
 from app.domain.uscc import check_character
-from tests.conftest import PASSWORD, api_token, auth, csrf_token, init_world, make_app, web_login
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    PASSWORD,
+    api_token,
+    auth,
+    csrf_token,
+    init_world,
+    make_app,
+    web_login,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -64,7 +73,7 @@ def application_form(name: str, code: str, region: str, tier: str = "T2", band: 
         "staff_count": "12",
         "contact[name]": "王经理",
         "contact[phone]": "13800000000",
-        "contact[email]": "wang@example.com",
+        "contact[email]": f"wang.{code[-6:].lower()}@example.com",  # the first user's: one per dealer
         "address[address]": "广州市天河区体育西路 1 号",
         "business_license[number]": "440100000000001",
         "business_license[valid_to]": "2099-12-31",
@@ -284,3 +293,65 @@ def test_honeypot_and_foreign_files_start_nothing(app):
 
 def test_unknown_status_token_is_404(client):
     assert client.get("/signup/status/" + "x" * 32).status_code == 404
+
+
+def test_a_field_added_to_the_application_and_the_dealer_is_kept_on_the_dealer(app, tokens):
+    """An administrator adds 主营品牌 to the application form and to the dealer's custom fields
+    (``dealer_custom``, stricter): a value the dealer's form would refuse sends the application
+    back naming the field; the corrected value ends up in the new dealer's custom fields."""
+    import json
+    from pathlib import Path
+
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.extensions import db
+    from app.models import Dealer
+
+    api = app.test_client()
+    admin = api_token(api, "admin", ADMIN_PASSWORD)
+    shipped = json.loads(Path("forms/dealer_application.schema.json").read_text(encoding="utf-8"))
+    title = {"zh_CN": "主营品牌", "en": "Brand focus"}
+    shipped["properties"]["brand_focus"] = {"type": "string", "maxLength": 50, "title": title}
+    custom = {
+        "type": "object",
+        "properties": {"brand_focus": {"type": "string", "maxLength": 6, "title": title}},
+    }
+    for name, schema in (("dealer_application", shipped), ("dealer_custom", custom)):
+        resp = api.post("/api/v1/form/", json={"name": name, "schema": schema}, headers=auth(admin))
+        assert resp.status_code in (200, 201), resp.get_json()
+
+    applicant = app.test_client()
+    good = uscc("91440100MA5AB0011")
+    # the contact's e-mail is already the first test's dealer user's: sent back as well
+    with app.app_context():
+        first = db.session.query(Dealer).filter_by(name="广州新粤商贸有限公司").one()  # the first test's
+        taken = db.session.query(User).filter_by(username=first.code.lower()).one().email
+    form = {
+        **application_form("广州品牌商贸有限公司", good, "GD"),
+        "brand_focus": "饮料、零食、日化和酒水",
+        "contact[email]": taken.upper(),
+    }
+    token = apply(applicant, form)
+    outcome, html = status(applicant, token)
+    assert outcome == "returned" and "brand_focus" in html and "dealer_custom" not in html
+    assert "contact/email" in html or "已属于" in html
+    resubmit(applicant, token, form, {"brand_focus": "饮料", "contact[email]": "brand@example.com"})
+    assert status(applicant, token)[0] == "in_review"
+
+    instance_id = instance_of(app, token)
+    complete(
+        api, tokens["salesops"], open_task(app, instance_id, "qualification_review"), {"decision": "approve"}
+    )
+    complete(api, tokens["rm_south"], open_task(app, instance_id, "regional_review"), {"decision": "approve"})
+    complete(
+        api,
+        tokens["finance"],
+        open_task(app, instance_id, "credit_terms"),
+        {"credit_limit": 1000, "payment_terms_days": 15},
+    )
+    assert status(applicant, token)[0] == "approved"
+    with app.app_context():
+        dealer = db.session.query(Dealer).filter_by(uscc=good).one()
+        assert dealer.custom == {"brand_focus": "饮料"}
+    shown = api.get(f"/api/v1/dealer/{dealer.id}", headers=auth(admin)).get_json()["result"]
+    assert shown["custom"] == {"brand_focus": "饮料"}

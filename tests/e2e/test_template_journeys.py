@@ -130,7 +130,9 @@ def test_a_dealer_is_onboarded_under_each_template(key, tmp_path):
         applied = runner.invoke(args=["dms", "template", "apply", key, "--demo", "--demo-history", "none"])
         assert applied.exit_code == 0, applied.output
         with app.app_context():
-            start_demo_application(region, name=f"{key} 入驻测试有限公司")
+            # auto_parts adds two fields to its application that are custom dealer fields too
+            extra = {"vehicle_makes": "大众、丰田", "repair_shops": 12} if key == "auto_parts" else None
+            start_demo_application(region, name=f"{key} 入驻测试有限公司", extra=extra)
             instance = db.session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()))
             version = db.session.get(ProcessVersion, instance.version_id)
             assert version.files["onboarding_approval.dmn"] == _bundle_file(
@@ -168,5 +170,6 @@ def test_a_dealer_is_onboarded_under_each_template(key, tmp_path):
             dealer = db.session.scalar(select(Dealer).where(Dealer.name == f"{key} 入驻测试有限公司"))
             assert dealer is not None and dealer.status == "active", steps
             assert dealer.region.code == region and dealer.credit_limit == 80000
+            assert dealer.custom == extra
             db.session.remove()
             db.engine.dispose()

@@ -82,3 +82,9 @@ def test_dealer_code_takes_the_first_free_number_and_the_username_follows_it():
 
 def test_names_are_compared_after_width_and_space_normalisation():
     assert onboarding.normalise_name(" 上海ＡＢＣ  商贸 ") == "上海ABC 商贸"
+
+
+def test_a_contact_email_that_is_already_a_users_fails_on_that_field():
+    """The dealer's first user gets the contact's e-mail, unique among users."""
+    [problem] = check_application(application(), TODAY, Existing(email_taken=True))
+    assert problem.field == "contact/email" and "already belongs to a user" in problem.message
