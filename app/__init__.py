@@ -85,7 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     audit.install()
     webhooks.install()  # order and shipment events queue webhook deliveries
     with app.app_context():
-        sqlite_pragmas.install(db.engine)
+        sqlite_pragmas.install(db.engine, app.config["DMS_SQLITE_AUTOCHECKPOINT"])
     set_resolver(request_actor)
 
     with app.app_context():

@@ -148,6 +148,9 @@ def load_config() -> dict:
         "DMS_DEMO_HISTORY": _choice("DMS_DEMO_HISTORY", ("full", "small", "none")),
         "DMS_SCHEDULER_LOCK_TTL": int(os.environ.get("DMS_SCHEDULER_LOCK_TTL", "30")),
         "DMS_TIMER_INTERVAL": int(os.environ.get("DMS_TIMER_INTERVAL", "10")),
+        # SQLite: the WAL is copied into the database file by the job sqlite.checkpoint (every
+        # DMS_TIMER_INTERVAL s); a commit does it itself only past this many pages (4 KiB each)
+        "DMS_SQLITE_AUTOCHECKPOINT": int(os.environ.get("DMS_SQLITE_AUTOCHECKPOINT", "10000")),
         # carriers and the WMS sign tracking pushes: "SF=secret1,WMS=secret2" (X-DMS-Source=SF …)
         "DMS_TRACKING_SECRETS": os.environ.get("DMS_TRACKING_SECRETS", ""),
         # a confirmed order's delivery is promised this many days later (the not-shipped alert)

@@ -19,6 +19,7 @@ from app.jobs.alerts import qualification_alerts
 from app.jobs.analytics import analytics_update
 from app.jobs.engine import drain_outbox, fire_timers
 from app.jobs.forecast import forecast_factors, forecast_run
+from app.jobs.maintenance import sqlite_checkpoint
 from app.jobs.notifications import deliver_webhooks, mail_notifications
 from app.jobs.order_alerts import order_alerts
 from app.jobs.replenishment import replenishment
@@ -51,6 +52,11 @@ JOBS: list[tuple[str, object, object]] = [
     ),
     ("orders.alerts", order_alerts, {"trigger": "interval", "hours": 1}),
     ("analytics.update", analytics_update, {"trigger": "interval", "seconds": 60}),  # docs/analytics.md
+    (
+        "sqlite.checkpoint",  # the WAL into the database file, off the request path (SQLite only)
+        sqlite_checkpoint,
+        lambda app: {"trigger": "interval", "seconds": app.config["DMS_TIMER_INTERVAL"]},
+    ),
     ("forecast.run", forecast_run, {"trigger": "cron", "day": "last", "hour": 19}),  # the 1st, 03:00 Beijing
     ("forecast.factors", forecast_factors, {"trigger": "cron", "hour": 17, "minute": 50}),  # 01:50 Beijing
 ]
