@@ -30,17 +30,21 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     select,
     text,
     union_all,
-    update,
 )
 from sqlalchemy.orm import Session
 
 from app.adapters.analytics_terms import SOLD_STATUSES, Booked, cents, local_day, rollup_deltas
+from app.adapters.analytics_watermark import (
+    MOVE_SQL,
+    PG_LOOKBACK,
+    move_mark,
+    take_and_read,
+    take_mark,
+)
 from app.models import (
-    AnalyticsWatermark,
     DealerMonth,
     OrderDay,
     OrderEvent,
@@ -51,13 +55,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 
-WATERMARK = "sales"
 CHUNK = 500  # orders booked per round trip
-# PostgreSQL hands out event ids before commit, so an event may become visible after a later one:
-# each update remembers the ids up to this many below its watermark that it did not see
-# (``analytics_watermark.unseen``) and reads those again next time (re-booking is idempotent).
-# SQLite commits in id order.
-PG_LOOKBACK = 500
 MEASURES = ("qty", "cents", "orders")  # what a rollup row adds up
 ROLLUPS = {
     "order_day": (OrderDay, ("day", "dealer_id"), ("week", "month")),
@@ -114,23 +112,6 @@ _SOLD_AND_BOOKED = union_all(
 _DELETE_LINE = delete(_SALE).where(
     _SALE.c.order_id == bindparam("k_order_id"), _SALE.c.product_id == bindparam("k_product_id")
 )
-_EVENTS_AFTER = select(OrderEvent.id, OrderEvent.order_id).where(OrderEvent.id > bindparam("after"))
-_EVENTS_AFTER_OR = select(OrderEvent.id, OrderEvent.order_id).where(
-    or_(OrderEvent.id > bindparam("after"), OrderEvent.id.in_(bindparam("late", expanding=True)))
-)
-_MARK = AnalyticsWatermark.__table__
-_TAKE = (
-    update(_MARK)
-    .where(_MARK.c.name == WATERMARK)
-    .values(last_run_at=bindparam("now"))
-    .returning(_MARK.c.last_event_id, _MARK.c.unseen)
-)
-_MOVE = (
-    update(_MARK)
-    .where(_MARK.c.name == WATERMARK)
-    .values(last_event_id=bindparam("top"), unseen=bindparam("unseen"))
-)
-_MOVE_SQL = f"UPDATE {_MARK.name} SET last_event_id = :top, unseen = :unseen WHERE name = '{WATERMARK}'"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -201,7 +182,7 @@ _ROLLUP_ROWS = {
 def _combined(parts: tuple[_Rows, ...], move: bool) -> TextClause:
     """One PostgreSQL statement running ``parts`` (and moving the watermark): every part but the
     last one a data-modifying WITH query. One round trip for all of an update's writes."""
-    statements = [part.unnest for part in parts] + ([_MOVE_SQL] if move else [])
+    statements = [part.unnest for part in parts] + ([MOVE_SQL] if move else [])
     *first, last = statements
     with_ = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(first))
     return text(f"WITH {with_} {last}" if first else last)
@@ -223,7 +204,7 @@ class _Writes:
             for part, rows in self.parts:
                 session.execute(part.each, rows)
             if mark is not None:
-                _set_mark(session, *mark)
+                move_mark(session, *mark)
         elif self.parts or mark is not None:
             params: dict = {}
             for part, rows in self.parts:
@@ -337,89 +318,6 @@ def book_orders(
             session.execute(_SHRUNK[name], shrunk)
 
 
-def _lock(session: Session, now: datetime) -> tuple[int, list[int] | None]:
-    """Take the watermark row (created on first use) for this transaction: a second update or
-    rebuild waits until this one commits. Returns the last event id read and the unseen ids
-    below it (None: not known, look back over the whole window)."""
-    taken = session.execute(_TAKE, {"now": now}).first()
-    if taken is None:
-        session.execute(insert(_MARK).values(name=WATERMARK, last_event_id=0, last_run_at=now))
-        return 0, None
-    return taken[0], (json.loads(taken[1]) if taken[1] is not None else None)
-
-
-def _set_mark(session: Session, last_event_id: int, unseen: list[int] | None, **extra) -> None:
-    values = {"top": last_event_id, "unseen": None if unseen is None else json.dumps(unseen)}
-    session.execute(_MOVE.values(**extra) if extra else _MOVE, values)
-
-
-def _read_events(
-    session: Session, mark: int, unseen: list[int] | None, lookback: int
-) -> tuple[list[int], int, int, list[int]]:
-    """The orders named by events after the watermark and by the ids that were unseen last time
-    (or, when those are not known, every event of the look-back window); see ``_digest``."""
-    if unseen is None:
-        rows = session.execute(_EVENTS_AFTER, {"after": max(0, mark - lookback)}).all()
-    elif unseen:
-        rows = session.execute(_EVENTS_AFTER_OR, {"after": mark, "late": unseen}).all()
-    else:
-        rows = session.execute(_EVENTS_AFTER, {"after": mark}).all()
-    return _digest(rows, mark, unseen, lookback)
-
-
-# PostgreSQL: take the watermark and read the events in one round trip — the UPDATE as a
-# data-modifying WITH query, its row (kind 0) followed by the events (kind 1) after
-# ``last_event_id`` (after ``last_event_id - lookback`` when ``unseen`` is not known) and those
-# with the unseen ids. Both reads are index scans on the event id, their bounds computed once from
-# the taken row (sub-selects). The statement sees the events as of its start; one committed
-# meanwhile is invisible, as if not yet committed, and is kept among the unseen ids like any other.
-_TAKE_AND_READ = text(
-    f"""WITH m AS (UPDATE {_MARK.name} SET last_run_at = :now WHERE name = '{WATERMARK}'
-        RETURNING last_event_id, unseen)
-    SELECT 0 AS kind, m.last_event_id AS id, CAST(NULL AS BIGINT) AS order_id, m.unseen FROM m
-    UNION ALL
-    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
-    WHERE e.id > (SELECT last_event_id - CASE WHEN unseen IS NULL THEN :lookback ELSE 0 END FROM m)
-    UNION ALL
-    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
-    WHERE e.id = ANY(ARRAY(SELECT CAST(u.v AS BIGINT)
-                           FROM m, json_array_elements_text(CAST(m.unseen AS JSON)) AS u(v)))"""  # noqa: S608
-).bindparams(bindparam("now", type_=_MARK.c.last_run_at.type))
-
-
-def _take_and_read(session: Session, now: datetime, lookback: int) -> tuple[list[int], int, int, list[int]]:
-    """``_lock`` then ``_read_events``: in one statement on PostgreSQL."""
-    if session.get_bind().dialect.name != "postgresql":
-        return _read_events(session, *_lock(session, now), lookback)
-    rows = session.execute(_TAKE_AND_READ, {"now": now, "lookback": lookback}).all()
-    taken = [row for row in rows if row[0] == 0]
-    if not taken:  # first use: no watermark row yet
-        return _read_events(session, *_lock(session, now), lookback)
-    mark, stored = taken[0][1], taken[0][3]
-    unseen = json.loads(stored) if stored is not None else None
-    return _digest([(row[1], row[2]) for row in rows if row[0] == 1], mark, unseen, lookback)
-
-
-def _digest(
-    rows: Sequence, mark: int, unseen: list[int] | None, lookback: int
-) -> tuple[list[int], int, int, list[int]]:
-    """Event rows (id, order id) read after watermark ``mark`` → the orders they name; the new
-    watermark; how many events lay after the old one; and the ids still unseen within
-    ``lookback`` of the new one."""
-    if unseen is None:
-        unseen = list(range(max(0, mark - lookback) + 1, mark + 1))
-    seen = {event_id for event_id, _ in rows}
-    top = max(max(seen, default=mark), mark)
-    floor = top - lookback
-    still = {i for i in unseen if i > floor} | set(range(max(mark, floor) + 1, top + 1))
-    return (
-        sorted({order_id for _, order_id in rows}),
-        top,
-        sum(1 for i in seen if i > mark),
-        sorted(still - seen),
-    )
-
-
 def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> UpdateResult:
     """Book every order with timeline events after the watermark (and with events that were not
     yet visible last time), then move it. Flushes; the caller commits (one transaction: the
@@ -427,7 +325,7 @@ def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) 
     watermark and read the events, read the order's lines and what is booked for it, then one
     write (the rollups, the lines and the watermark). SQLite: one statement each."""
     lookback = PG_LOOKBACK if session.get_bind().dialect.name == "postgresql" else 0
-    order_ids, top, events, unseen = _take_and_read(session, now or utcnow(), lookback)
+    order_ids, top, events, unseen = take_and_read(session, now or utcnow(), lookback)
     chunks = [order_ids[start : start + CHUNK] for start in range(0, len(order_ids), CHUNK)] or [[]]
     for i, chunk in enumerate(chunks):
         book_orders(session, chunk, zone, (top, unseen) if i == len(chunks) - 1 else None)
@@ -438,7 +336,7 @@ def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None)
     """Empty the store and book every sold order line again; the rollups are summed from the
     booked lines with GROUP BY (not by the incremental arithmetic). Returns the booked lines."""
     now = now or utcnow()
-    _lock(session, now)
+    take_mark(session, now)
     top = session.scalar(select(func.max(OrderEvent.id))) or 0
     for model in (SaleLine, OrderDay, DealerMonth, ProductMonth):
         session.execute(delete(model.__table__))
@@ -459,7 +357,7 @@ def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None)
         _LINES.write(session, batch)
         written += len(batch)
     _sum_rollups(session)
-    _set_mark(session, top, None, rebuilt_at=now)  # unseen not known: the next update looks back
+    move_mark(session, top, None, rebuilt_at=now)  # unseen not known: the next update looks back
     return written
 
 

@@ -133,7 +133,7 @@ def test_an_event_visible_late_is_read_next_time(app):
     Simulated on any database by writing the higher id first."""
     from sqlalchemy import func, insert, select
 
-    from app.adapters.analytics_store import _read_events
+    from app.adapters.analytics_watermark import read_events
     from app.extensions import db
     from app.models import OrderEvent
 
@@ -144,15 +144,15 @@ def test_an_event_visible_late_is_read_next_time(app):
         mark = s.scalar(select(func.max(OrderEvent.id))) + 1000  # ids of their own, far ahead
         event = {"actor": "test", "action": "approve", "to_status": "confirmed"}
         s.execute(insert(OrderEvent), [{"id": mark + 3, "order_id": other.id, **event}])
-        orders, top, events, unseen = _read_events(s, mark, [], lookback=500)
+        orders, top, events, unseen = read_events(s, mark, [], lookback=500)
         assert (orders, top, events, unseen) == ([other.id], mark + 3, 1, [mark + 1, mark + 2])
         s.execute(insert(OrderEvent), [{"id": mark + 1, "order_id": order.id, **event}])  # committed late
-        assert _read_events(s, top, unseen, lookback=500) == ([order.id], top, 0, [mark + 2])
+        assert read_events(s, top, unseen, lookback=500) == ([order.id], top, 0, [mark + 2])
         # nothing unseen: only what lies after the watermark; ids fall out of the window
-        assert _read_events(s, top, [], lookback=500) == ([], top, 0, [])
-        assert _read_events(s, top + 600, [mark + 2], lookback=500) == ([], top + 600, 0, [])
+        assert read_events(s, top, [], lookback=500) == ([], top, 0, [])
+        assert read_events(s, top + 600, [mark + 2], lookback=500) == ([], top + 600, 0, [])
         # unseen not known (after a rebuild): the whole window once; every id missing in it is unseen
-        orders, _, _, unseen = _read_events(s, top, None, lookback=500)
+        orders, _, _, unseen = read_events(s, top, None, lookback=500)
         assert set(orders) >= {order.id, other.id}
         assert mark + 2 in unseen and mark + 1 not in unseen and len(unseen) < 500
         s.rollback()
@@ -167,7 +167,7 @@ def test_taking_the_watermark_reads_the_same_events(app):
 
     from sqlalchemy import delete, func, insert, select, update
 
-    from app.adapters.analytics_store import WATERMARK, _read_events, _take_and_read
+    from app.adapters.analytics_watermark import WATERMARK, read_events, take_and_read
     from app.extensions import db
     from app.models import AnalyticsWatermark, OrderEvent
 
@@ -188,12 +188,12 @@ def test_taking_the_watermark_reads_the_same_events(app):
                 .values(last_event_id=stored_mark, unseen=None if unseen is None else json.dumps(unseen))
             )
             now = datetime(2026, 11, 27, 8, stored_mark % 60, tzinfo=UTC)
-            got = _take_and_read(s, now, 500)
+            got = take_and_read(s, now, 500)
             assert s.scalar(select(row.last_run_at).where(row.name == WATERMARK)) == now
-            assert got == _read_events(s, stored_mark, unseen, 500)
+            assert got == read_events(s, stored_mark, unseen, 500)
             return got
 
-        _take_and_read(s, datetime(2026, 11, 27, 7, tzinfo=UTC), 500)  # the row exists from here on
+        take_and_read(s, datetime(2026, 11, 27, 7, tzinfo=UTC), 500)  # the row exists from here on
         assert taken(mark, []) == ([other.id], mark + 3, 1, [mark + 1, mark + 2])
         assert taken(mark, [mark - 2, mark - 1]) == (
             [order.id, other.id],
@@ -206,7 +206,7 @@ def test_taking_the_watermark_reads_the_same_events(app):
         assert {order.id, other.id} <= set(orders) and (top, events) == (mark + 3, 1)
         assert mark - 2 not in unseen and mark - 1 in unseen and mark + 1 in unseen
         s.execute(delete(AnalyticsWatermark.__table__))  # first use: the row is created at 0
-        orders, top, _, _ = _take_and_read(s, datetime(2026, 11, 27, 9, tzinfo=UTC), 500)
+        orders, top, _, _ = take_and_read(s, datetime(2026, 11, 27, 9, tzinfo=UTC), 500)
         assert {order.id, other.id} <= set(orders) and top == mark + 3
         assert s.scalar(select(row.last_event_id).where(row.name == WATERMARK)) == 0
         s.rollback()
