@@ -4,7 +4,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app.adapters.scheduler_lock import PostgresAdvisoryLock, SqliteRowLock, lock_for
 from app.extensions import db
@@ -28,8 +28,20 @@ def _locks(app):
 def _die(engine, lock):
     """Simulate the holder dying without releasing: its connection/heartbeat goes away."""
     if isinstance(lock, PostgresAdvisoryLock):
+        pid = lock._conn.execute(text("SELECT pg_backend_pid()")).scalar()
         lock._conn.invalidate()
         lock._conn = None
+        # The server ends the dead session (and frees its locks) a moment after the socket closes.
+        deadline = time.time() + 10
+        with engine.connect() as conn:
+            while time.time() < deadline:
+                gone = not conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
+                ).scalar()
+                conn.commit()
+                if gone:
+                    break
+                time.sleep(0.05)
     else:
         with engine.begin() as conn:
             conn.execute(update(SchedulerLock).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
