@@ -7,6 +7,7 @@
 # refuses root), start it on a free 127.0.0.1 port with trust auth, run CMD with
 # DATABASE_URL=postgresql://postgres@127.0.0.1:PORT/postgres, then stop the cluster
 # and delete its directory whatever happens (trap EXIT). Exit status is CMD's.
+# PG_EXTRA_OPTS adds server settings ("-c name=value ..."), e.g. for a benchmark.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -60,6 +61,7 @@ for attempt in 1 2 3; do
     # (One line: pg_ctl pastes -o into a shell command line.)
     opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=200"
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    opts+=" ${PG_EXTRA_OPTS:-}"  # more server settings, e.g. "-c shared_buffers=1GB" (bench)
     if as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o "$opts" start >/dev/null; then
         PG_STARTED=1
         break

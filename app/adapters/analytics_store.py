@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     Table,
+    Text,
     TextClause,
     bindparam,
     delete,
@@ -40,7 +41,10 @@ from app.adapters.analytics_terms import SOLD_STATUSES, Booked, cents, local_day
 from app.adapters.analytics_watermark import (
     MOVE_SQL,
     PG_LOOKBACK,
+    TAKE_CTES,
+    digest_taken,
     move_mark,
+    read_events,
     take_and_read,
     take_mark,
 )
@@ -94,21 +98,63 @@ def _sold_lines(order_ids: Sequence[int] | None = None):
 # job books a few orders a minute, and building and compiling statements cost more than running them.
 _SALE = SaleLine.__table__
 _IDS = bindparam("ids", expanding=True)
-# what the orders sell now (kind 0: the columns of ``_sold_lines``) and what is booked for them
-# (kind 1: day and cents), in one round trip
-_SOLD = _sold_lines().order_by(None).where(SalesOrder.id.in_(_IDS))
-_SOLD_AND_BOOKED = union_all(
-    _SOLD.with_only_columns(
-        literal(0).label("kind"),
-        *_SOLD.selected_columns,
-        null().cast(Date).label("day"),
-        null().cast(BigInteger).label("cents"),
-    ),
-    select(
-        literal(1), _SALE.c.order_id, null(), _SALE.c.dealer_id, _SALE.c.warehouse_id, _SALE.c.product_id,
-        _SALE.c.qty, null(), _SALE.c.day, _SALE.c.cents,
-    ).where(_SALE.c.order_id.in_(_IDS)),
-)  # fmt: skip
+
+
+def _sold_and_booked(sold_where, booked_where, kinds=(0, 1), lead=()):
+    """What orders sell now (kind ``kinds[0]``: the columns of ``_sold_lines``) and what is booked
+    for them (``kinds[1]``: day and cents), in one ``UNION ALL``; ``lead``: columns after the kind."""
+    sold = _sold_lines().order_by(None).where(sold_where)
+    return union_all(
+        sold.with_only_columns(
+            literal(kinds[0]).label("kind"),
+            *lead,
+            *sold.selected_columns,
+            null().cast(Date).label("day"),
+            null().cast(BigInteger).label("cents"),
+        ),
+        select(
+            literal(kinds[1]), *lead, _SALE.c.order_id, null(), _SALE.c.dealer_id, _SALE.c.warehouse_id,
+            _SALE.c.product_id, _SALE.c.qty, null(), _SALE.c.day, _SALE.c.cents,
+        ).where(booked_where),
+    )  # fmt: skip
+
+
+_SOLD_AND_BOOKED = _sold_and_booked(SalesOrder.id.in_(_IDS), _SALE.c.order_id.in_(_IDS))
+
+
+@cache
+def _take_and_read_lines() -> TextClause:
+    """PostgreSQL: take the watermark, read the events after it and, when they name at most
+    ``CHUNK`` orders, what those orders sell now and what is booked for them — one statement.
+    Rows (kind, id, unseen, order_id, confirmed_at, dealer_id, warehouse_id, product_id, qty,
+    amount, day, cents): kinds 0 and 1 as in ``TAKE_CTES``, 2 and 3 the kinds of
+    ``_SOLD_AND_BOOKED``. Reading the booked lines in the statement that takes the row is safe:
+    the take only succeeds on the row version this statement's snapshot sees
+    (analytics_watermark.py), so no booking was committed between the snapshot and the take."""
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    few = "= ANY(ARRAY(SELECT order_id FROM few))"
+    lines = _sold_and_booked(
+        text(f"{SalesOrder.__tablename__}.id {few}"),
+        text(f"{_SALE.name}.order_id {few}"),
+        kinds=(2, 3),
+        lead=(null().cast(BigInteger), null().cast(Text)),
+    )
+    sql = str(lines.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    types = [c.type.compile(dialect=dialect) for c in lines.selects[0].selected_columns[4:]]
+    return text(
+        f"""WITH {TAKE_CTES},
+        few AS (SELECT DISTINCT order_id FROM ev WHERE (SELECT count(DISTINCT order_id) FROM ev) <= {CHUNK})
+        SELECT 0 AS kind, m.last_event_id AS id, m.unseen, CAST(NULL AS BIGINT) AS order_id,
+            {", ".join(f"CAST(NULL AS {t})" for t in types)} FROM m
+        UNION ALL
+        SELECT 1, ev.id, NULL, ev.order_id, {", ".join("NULL" for _ in types)} FROM ev
+        UNION ALL
+        {sql}"""  # noqa: S608 (our own statement)
+    ).bindparams(bindparam("now", type_=SalesOrder.confirmed_at.type))
+
+
 _DELETE_LINE = delete(_SALE).where(
     _SALE.c.order_id == bindparam("k_order_id"), _SALE.c.product_id == bindparam("k_product_id")
 )
@@ -275,17 +321,8 @@ def _rollup_rows(old: list[Booked], new: list[Booked]) -> dict[str, list[dict]]:
     return out
 
 
-def book_orders(
-    session: Session,
-    order_ids: Sequence[int],
-    zone: ZoneInfo,
-    mark: tuple[int, list[int] | None] | None = None,
-) -> None:
-    """Book these orders again: their stored lines become what they sell now (none when no
-    longer sold), and the rollups get the difference; rows that fall to zero are dropped. Only
-    the lines that differ are deleted and inserted. With ``mark`` (last event id, unseen ids) the
-    watermark moves with the writes. Flushes, never commits."""
-    writes = _Writes()
+def _read_lines(session: Session, order_ids: Sequence[int]) -> tuple[list, list]:
+    """What these orders sell now (rows of ``_sold_lines``) and what is booked for them."""
     sold, booked = [], []
     if order_ids:
         for kind, *row in session.execute(_SOLD_AND_BOOKED, {"ids": list(order_ids)}):
@@ -293,6 +330,23 @@ def book_orders(
                 booked.append(row)
             else:
                 sold.append(row[:7])
+    return sold, booked
+
+
+def book_orders(
+    session: Session,
+    order_ids: Sequence[int],
+    zone: ZoneInfo,
+    mark: tuple[int, list[int] | None] | None = None,
+    lines: tuple[list, list] | None = None,
+) -> None:
+    """Book these orders again: their stored lines become what they sell now (none when no
+    longer sold), and the rollups get the difference; rows that fall to zero are dropped. Only
+    the lines that differ are deleted and inserted. With ``mark`` (last event id, unseen ids) the
+    watermark moves with the writes. ``lines``: what ``_read_lines`` returns for them, when
+    already read. Flushes, never commits."""
+    writes = _Writes()
+    sold, booked = lines if lines is not None else _read_lines(session, order_ids)
     new = _booked(sold, zone)
     old = [
         Booked(order_id, product_id, day, dealer_id, warehouse_id, int(qty), int(amount))
@@ -322,14 +376,33 @@ def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) 
     """Book every order with timeline events after the watermark (and with events that were not
     yet visible last time), then move it. Flushes; the caller commits (one transaction: the
     watermark moves with the figures). Round trips for a new order on PostgreSQL: take the
-    watermark and read the events, read the order's lines and what is booked for it, then one
-    write (the rollups, the lines and the watermark). SQLite: one statement each."""
-    lookback = PG_LOOKBACK if session.get_bind().dialect.name == "postgresql" else 0
-    order_ids, top, events, unseen = take_and_read(session, now or utcnow(), lookback)
+    watermark and read the events, the order's lines and what is booked for it, then one write
+    (the rollups, the lines and the watermark). SQLite: one statement each."""
+    now = now or utcnow()
+    lines = None
+    if session.get_bind().dialect.name == "postgresql":
+        order_ids, top, events, unseen, lines = _take_and_read_pg(session, now)
+    else:
+        order_ids, top, events, unseen = take_and_read(session, now, 0)
     chunks = [order_ids[start : start + CHUNK] for start in range(0, len(order_ids), CHUNK)] or [[]]
     for i, chunk in enumerate(chunks):
-        book_orders(session, chunk, zone, (top, unseen) if i == len(chunks) - 1 else None)
+        last = i == len(chunks) - 1
+        book_orders(session, chunk, zone, (top, unseen) if last else None, lines if last else None)
     return UpdateResult(events, len(order_ids), top)
+
+
+def _take_and_read_pg(session: Session, now: datetime):
+    """``take_and_read`` plus, for up to ``CHUNK`` orders, their lines (``_read_lines``), in one
+    statement; the lines are None when not read (more orders, or the take needed a second try)."""
+    rows = session.execute(_take_and_read_lines(), {"now": now, "lookback": PG_LOOKBACK}).all()
+    taken = digest_taken(rows, PG_LOOKBACK)
+    if taken is None:  # first use, or another update took the watermark meanwhile
+        return (*read_events(session, *take_mark(session, now), PG_LOOKBACK), None)
+    if len(taken[0]) > CHUNK:
+        return (*taken, None)
+    sold = [row[3:10] for row in rows if row[0] == 2]
+    booked = [row[3:] for row in rows if row[0] == 3]
+    return (*taken, (sold, booked))
 
 
 def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from app.domain.errors import ValidationFailed
@@ -182,7 +182,11 @@ def bucket_period(dimension: str, label: str) -> tuple[date, date]:
 def cents(amount: Decimal | float | int | str) -> int:
     """Money to integer cents, half up (the store keeps cents: exact sums everywhere)."""
     exact = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    return int((exact * 100).quantize(ONE, rounding=ROUND_HALF_UP))
+    scaled = exact * 100
+    whole = int(scaled)
+    if whole == scaled:  # whole cents already (an amount column): nothing to round
+        return whole
+    return int(scaled.quantize(ONE, rounding=ROUND_HALF_UP))
 
 
 def money(value: int) -> Decimal:
@@ -197,9 +201,9 @@ def average(amount_cents: int, orders: int) -> Decimal | None:
     return (Decimal(amount_cents) / orders / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
-class Booked:
-    """One booked order line (an order × SKU) as the store keeps it."""
+class Booked(NamedTuple):
+    """One booked order line (an order × SKU) as the store keeps it (a tuple: the booking path
+    builds, hashes and compares thousands of them)."""
 
     order_id: int
     product_id: int
@@ -233,17 +237,21 @@ def rollup_deltas(old: Iterable[Booked], new: Iterable[Booked]) -> dict[str, Del
         row[1] += amount
         row[2] += orders
 
+    weeks: dict[date, tuple[int, int]] = {}  # day → (week, month): one ISO week per day
     for sign, lines in ((-1, old), (1, new)):
         orders: dict[int, Booked] = {}
         for line in lines:
             orders.setdefault(line.order_id, line)
-            add("order_day", (line.day, line.dealer_id, line.week, line.month), sign * line.qty,
-                sign * line.cents, 0)  # fmt: skip
-            add("dealer_month", (line.month, line.dealer_id), sign * line.qty, sign * line.cents, 0)
-            add("product_month", (line.month, line.product_id), sign * line.qty, sign * line.cents, sign)
+            day = line.day
+            week, month = weeks.get(day) or weeks.setdefault(day, (week_key(day), month_key(day)))
+            qty, amount = sign * line.qty, sign * line.cents
+            add("order_day", (day, line.dealer_id, week, month), qty, amount, 0)
+            add("dealer_month", (month, line.dealer_id), qty, amount, 0)
+            add("product_month", (month, line.product_id), qty, amount, sign)
         for first in orders.values():
-            add("order_day", (first.day, first.dealer_id, first.week, first.month), 0, 0, sign)
-            add("dealer_month", (first.month, first.dealer_id), 0, 0, sign)
+            week, month = weeks[first.day]
+            add("order_day", (first.day, first.dealer_id, week, month), 0, 0, sign)
+            add("dealer_month", (month, first.dealer_id), 0, 0, sign)
     return {name: {k: v for k, v in rows.items() if any(v)} for name, rows in deltas.items()}
 
 

@@ -74,22 +74,34 @@ def read_events(
 
 
 # PostgreSQL: take the watermark and read the events in one round trip — the UPDATE as a
-# data-modifying WITH query, its row (kind 0) followed by the events (kind 1) after
-# ``last_event_id`` (after ``last_event_id - lookback`` when ``unseen`` is not known) and those
-# with the unseen ids. Both reads are index scans on the event id, their bounds computed once from
-# the taken row (sub-selects). The statement sees the events as of its start; one committed
-# meanwhile is invisible, as if not yet committed, and is kept among the unseen ids like any other.
+# data-modifying WITH query ``m``, the events ``ev`` after ``last_event_id`` (after
+# ``last_event_id - lookback`` when ``unseen`` is not known) and those with the unseen ids. Both
+# reads are index scans on the event id, their bounds computed once from the taken row
+# (sub-selects). The statement sees the events as of its start; one committed meanwhile is
+# invisible, as if not yet committed, and is kept among the unseen ids like any other.
+# The UPDATE takes the row only if it is still the version this statement's snapshot sees: when
+# another update or rebuild committed while this one waited for the row (READ COMMITTED re-checks
+# the WHERE on the newest version), it takes nothing, and ``take_and_read`` takes the row again
+# in a statement of its own. So everything such a statement reads was written before the last
+# take — what the store relies on when it reads its booked lines in the same statement
+# (analytics_store.py).
+TAKE_CTES = f"""m AS (UPDATE {_MARK.name} AS w SET last_run_at = :now
+        FROM (SELECT last_run_at, last_event_id FROM {_MARK.name} WHERE name = '{WATERMARK}') AS s
+        WHERE w.name = '{WATERMARK}' AND w.last_run_at IS NOT DISTINCT FROM s.last_run_at
+            AND w.last_event_id = s.last_event_id
+        RETURNING w.last_event_id, w.unseen),
+    ev AS (SELECT e.id, e.order_id FROM {OrderEvent.__tablename__} e
+        WHERE e.id > (SELECT last_event_id - CASE WHEN unseen IS NULL THEN :lookback ELSE 0 END FROM m)
+        UNION ALL
+        SELECT e.id, e.order_id FROM {OrderEvent.__tablename__} e
+        WHERE e.id = ANY(ARRAY(SELECT CAST(u.v AS BIGINT)
+                               FROM m, json_array_elements_text(CAST(m.unseen AS JSON)) AS u(v))))"""  # noqa: S608
+# rows: kind 0, the taken row (last event id, unseen); kind 1, the events (id, order id)
 _TAKE_AND_READ = text(
-    f"""WITH m AS (UPDATE {_MARK.name} SET last_run_at = :now WHERE name = '{WATERMARK}'
-        RETURNING last_event_id, unseen)
-    SELECT 0 AS kind, m.last_event_id AS id, CAST(NULL AS BIGINT) AS order_id, m.unseen FROM m
+    f"""WITH {TAKE_CTES}
+    SELECT 0 AS kind, m.last_event_id AS id, m.unseen, CAST(NULL AS BIGINT) AS order_id FROM m
     UNION ALL
-    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
-    WHERE e.id > (SELECT last_event_id - CASE WHEN unseen IS NULL THEN :lookback ELSE 0 END FROM m)
-    UNION ALL
-    SELECT 1, e.id, e.order_id, NULL FROM {OrderEvent.__tablename__} e
-    WHERE e.id = ANY(ARRAY(SELECT CAST(u.v AS BIGINT)
-                           FROM m, json_array_elements_text(CAST(m.unseen AS JSON)) AS u(v)))"""  # noqa: S608
+    SELECT 1, ev.id, NULL, ev.order_id FROM ev"""  # noqa: S608
 ).bindparams(bindparam("now", type_=_MARK.c.last_run_at.type))
 
 
@@ -98,12 +110,19 @@ def take_and_read(session: Session, now: datetime, lookback: int) -> tuple[list[
     if session.get_bind().dialect.name != "postgresql":
         return read_events(session, *take_mark(session, now), lookback)
     rows = session.execute(_TAKE_AND_READ, {"now": now, "lookback": lookback}).all()
+    return digest_taken(rows, lookback) or read_events(session, *take_mark(session, now), lookback)
+
+
+def digest_taken(rows: Sequence, lookback: int) -> tuple[list[int], int, int, list[int]] | None:
+    """The rows of a statement over ``TAKE_CTES`` — (kind, id, unseen, order id, …): kind 0 the
+    taken row, kind 1 the events, other kinds ignored — as ``read_events`` returns them. None
+    when it took no row: first use (no row yet), or another update took it meanwhile."""
     taken = [row for row in rows if row[0] == 0]
-    if not taken:  # first use: no watermark row yet
-        return read_events(session, *take_mark(session, now), lookback)
-    mark, stored = taken[0][1], taken[0][3]
+    if not taken:
+        return None
+    mark, stored = taken[0][1], taken[0][2]
     unseen = json.loads(stored) if stored is not None else None
-    return _digest([(row[1], row[2]) for row in rows if row[0] == 1], mark, unseen, lookback)
+    return _digest([(row[1], row[3]) for row in rows if row[0] == 1], mark, unseen, lookback)
 
 
 def _digest(

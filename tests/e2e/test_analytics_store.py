@@ -210,3 +210,60 @@ def test_taking_the_watermark_reads_the_same_events(app):
         assert {order.id, other.id} <= set(orders) and top == mark + 3
         assert s.scalar(select(row.last_event_id).where(row.name == WATERMARK)) == 0
         s.rollback()
+
+
+def test_an_update_that_waited_for_another_books_on_what_that_one_wrote(app):
+    """Two updates at once (the job and ``flask dms analytics update``): the second waits for the
+    watermark the first holds, then books an order the first booked and that changed meanwhile
+    against the lines the first wrote — never against what it saw before it waited. The figures
+    then equal a rebuild's. (SQLite lets one writer in at a time: the change comes first there.)"""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from app.adapters.analytics_store import rebuild_store, update_store
+    from app.extensions import db
+
+    with app.app_context():
+        s = db.session
+        _update(app)
+        order = make_order(s, "D-GD-1", [("C-1KG", 4, "60.00"), ("T-500", 2, "45.00")], at(2026, 6, 3))
+        s.commit()
+        engine = db.engine
+        postgres = engine.dialect.name == "postgresql"
+        if not postgres:  # SQLite: one writer at a time, nothing can change while an update runs
+            change_line(s, order, "C-1KG", 9)
+            s.commit()
+        first = Session(engine)
+        update_store(first, ZONE)  # books the order, holds the watermark until it commits
+        if postgres:
+            change_line(s, order, "C-1KG", 9)  # changed (and its event committed) meanwhile
+            s.commit()
+        errors, done = [], threading.Event()
+
+        def second():
+            try:
+                with Session(engine) as other:
+                    update_store(other, ZONE)
+                    other.commit()
+            except Exception as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        try:
+            assert not done.wait(1.0)  # waiting for the first update's watermark
+        finally:
+            first.commit()
+            first.close()
+            thread.join(timeout=30)
+        assert errors == []
+        s.expire_all()
+        booked = store_rows(s)
+        line_qty = [row for row in booked["analytics_sale_line"] if row[0] == order.id]
+        assert sorted(r[7] for r in line_qty) == [2, 9]
+        rebuild_store(s, ZONE)
+        s.commit()
+        assert store_rows(s) == booked
