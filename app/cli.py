@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.adapters.clock import business_today
 from app.config import ROOT
 from app.domain.errors import DomainError
 from app.services.actor import Actor, acting_as
@@ -283,7 +284,6 @@ def inventory_replenish_command() -> None:
 @with_appcontext
 def inventory_rules_from_demand_command(days: int) -> None:
     """Set each stock rule's min to safety stock + lead-time demand of the last DAYS days' outbound."""
-    from datetime import date
 
     from app.adapters.replenishment import rules_from_demand
     from app.domain.scope import UNRESTRICTED
@@ -291,7 +291,7 @@ def inventory_rules_from_demand_command(days: int) -> None:
 
     with acting_as(CLI_ACTOR):
         try:
-            changed = rules_from_demand(db.session, UNRESTRICTED, date.today(), days)
+            changed = rules_from_demand(db.session, UNRESTRICTED, business_today(), days)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the business's time zone unless DMS_TIMEZONE says otherwise
 
 SUPPORTED_SCHEMES = {
     "sqlite": "sqlite",
@@ -126,7 +127,7 @@ def load_config() -> dict:
         # Languages: zh_CN first and default (FAB's own catalog is "zh"; see app/web/i18n.py)
         "BABEL_DEFAULT_LOCALE": os.environ.get("DMS_DEFAULT_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "DMS_TIMEZONE": os.environ.get("DMS_TIMEZONE", "Asia/Shanghai"),
+        "DMS_TIMEZONE": os.environ.get("DMS_TIMEZONE", DEFAULT_TIMEZONE),
         "LANGUAGES": {
             "zh_CN": {"flag": "cn", "name": "中文"},
             "en": {"flag": "gb", "name": "English"},

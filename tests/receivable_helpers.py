@@ -4,13 +4,13 @@ receivables tests."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
+from app.adapters.clock import business_today
 from tests.conftest import auth
 from tests.order_helpers import create
 
-TODAY = date.today()
+TODAY = business_today()
 
 
 def confirmed_order(client, tokens, qty, dealer="dealer_sh1"):

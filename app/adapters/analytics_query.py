@@ -25,6 +25,7 @@ from app.adapters.analytics_terms import (
     measure_values,
     month_key,
 )
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
@@ -195,7 +196,7 @@ def _grouped(session: Session, source: Source, q: SalesQuery, scope: DataScope, 
 
 def sales(session: Session, scope: DataScope, q: SalesQuery, today: date | None = None) -> dict[str, Any]:
     """``{"rows", "total", "totals", "truncated", "source", ...}`` for ``q`` inside ``scope``."""
-    today = today or date.today()
+    today = today or business_today()
     found = resolve_codes(session, scope, dict(q.filters))
     rows, sources = _read(session, scope, q, found, today)
     if "region" in q.group_by:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.notifications import notify
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
@@ -58,7 +59,7 @@ def request_increase(
 ) -> CreditIncrease:
     """Record a request and start its review by finance (commits). The caller must see the
     dealer (``NotFound`` otherwise); refusals name the field."""
-    today = today or date.today()
+    today = today or business_today()
     request = rd.parse_credit_increase(raw, today)
     dealer = session.scalar(select(Dealer).where(Dealer.code == request.dealer, dealer_clause(caller.scope)))
     if dealer is None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.models import Dealer, StockBalance, Warehouse
 
 FigureSource = Callable[[Session, Dealer, date], dict[str, Any]]
@@ -73,7 +74,7 @@ register_figure_source("inventory", _stock_on_hand)
 
 def dealer_figures(session: Session, dealer: Dealer, today: date | None = None) -> dict[str, Any]:
     """Every figure of ``dealer`` as of ``today`` (money as Decimal, counts as int)."""
-    today = today or date.today()
+    today = today or business_today()
     figures: dict[str, Any] = {}
     for source in _sources.values():
         figures.update(source(session, dealer, today))

@@ -7,13 +7,14 @@ templates issue replaces this with the full template machinery.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 
+from app.adapters.clock import business_today
 from app.adapters.demo_inventory import load_inventory
 from app.adapters.demo_pricing import load_price_policy
 from app.adapters.region_tree import apply_region_path
@@ -105,7 +106,7 @@ def _dealer(session, row: dict, region: Region, path: Path) -> Dealer:
     dealer = Dealer(**values, region=region, tier=tier)
     for q in row.get("qualifications", []):
         days = q.get("valid_to_days")
-        valid_to = date.today() + timedelta(days=days) if days is not None else q.get("valid_to")
+        valid_to = business_today() + timedelta(days=days) if days is not None else q.get("valid_to")
         dealer.qualifications.append(
             DealerQualification(
                 kind=q["kind"], number=str(q["number"]), valid_from=q.get("valid_from"), valid_to=valid_to

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adapters.analytics_store import rebuild_store
+from app.adapters.clock import business_today
 from app.adapters.demo_history_orders import DealerInfo, ProductInfo, draw_orders
 from app.adapters.demo_history_plan import HistoryParams, master_rows, read_params
 from app.adapters.demo_history_stock import book_stock
@@ -130,7 +131,7 @@ def load_history(
         return {"history": "skipped"}
     if history_loaded(session):
         return {"history": "already loaded"}
-    today = today or date.today()
+    today = today or business_today()
     params: HistoryParams = read_params(template_dir / FILE, size, seed)
     list_prices = _list_prices(session, params)
     dealers, products = _dealers(session), listed_products(session)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adapters import orders
+from app.adapters.clock import business_today
 from app.adapters.demo_history import FILE, listed_products
 from app.adapters.demo_history_params import check
 from app.adapters.demo_history_write import ACTOR
@@ -174,7 +175,7 @@ def open_work(
     if folder is None or not (folder / FILE).is_file():
         return {"open work": "skipped: no demo_history.yaml of the applied template"}
     wanted = open_orders(session, folder)
-    _replenish(session, wanted, today or date.today())
+    _replenish(session, wanted, today or business_today())
     made = []
     for spec in wanted:
         raw = {

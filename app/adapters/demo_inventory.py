@@ -7,12 +7,13 @@ warehouses through the warehouse tree rules, receipts through the stock ledger w
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.stock_ledger import apply_movements
 from app.adapters.tree_path import apply_tree_path
 from app.domain.catalog import ProductFields, check_warehouse_shape, clean_code, clean_name, clean_product
@@ -115,7 +116,7 @@ def _receipts(session: Session, rows: list[dict], actor: str) -> int:
     for row in rows:
         if row["external_id"] in seen:
             continue
-        received = date.today() - timedelta(days=int(row.get("received_days_ago", 0)))
+        received = business_today() - timedelta(days=int(row.get("received_days_ago", 0)))
         wanted.append({"kind": "receipt", "received_on": received.isoformat(), **row})
         wanted[-1].pop("received_days_ago", None)
     if wanted:

@@ -10,11 +10,12 @@ dates relative to today.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.pricing_admin import add_record, create_draft, live_version, publish, record_values
 from app.models import PriceRecord
 
@@ -53,7 +54,7 @@ def load_price_policy(session: Session, data: dict, actor: str = "demo") -> dict
         for field in ("valid_from", "valid_to"):
             days = row.pop(f"{field}_days", None)
             if days is not None:
-                row[field] = date.today() + timedelta(days=days)
+                row[field] = business_today() + timedelta(days=days)
         values = record_values(session, row)
         if _key(values) not in have:
             have.add(_key(values))

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.domain import price_monitoring as pm
 from app.models import Dealer, DealerAuthorization, Product, ProductLine, Region
 
@@ -92,7 +93,7 @@ def diversion_flags(
     promotion (``region_path``: that region's path, when the caller has it). With
     ``unmanaged_regions``, a dealer without any authorisation on file gets no
     region flag (its authorisations are not managed)."""
-    on = on or date.today()
+    on = on or business_today()
     path = region_path or session.scalar(select(Region.path).where(Region.code == ship_to_region))
     if path is None:
         raise ValueError(f"unknown region {ship_to_region!r}")

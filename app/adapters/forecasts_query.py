@@ -11,12 +11,12 @@ an unknown one).
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.forecasts import latest_run, months_of
 from app.domain.errors import ValidationFailed
 from app.domain.forecast import DemandSeries, add_months, not_enough_history
@@ -147,7 +147,7 @@ def _short(product: Product, region: Region, run: ForecastRun | None) -> dict[st
     """The "not enough history" answer for a pair that never sold."""
     start = run.history_end if run else None
     result = not_enough_history(
-        DemandSeries(product.code, region.code, start or date.today().replace(day=1), ())
+        DemandSeries(product.code, region.code, start or business_today().replace(day=1), ())
     )
     assert result is not None  # an empty series is always short
     return {

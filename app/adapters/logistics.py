@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import day_start
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
@@ -83,11 +84,9 @@ def cost_report(
         .where(dealer_clause(scope), Shipment.status != "cancelled")
     )
     if start:
-        query = query.where(Shipment.shipped_at >= datetime.combine(start, time.min, tzinfo=UTC))
+        query = query.where(Shipment.shipped_at >= day_start(start))
     if end:
-        query = query.where(
-            Shipment.shipped_at < datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
-        )
+        query = query.where(Shipment.shipped_at < day_start(end + timedelta(days=1)))
     sums: dict[str, list] = {}
     for shipment, region in session.execute(query):
         key = {

@@ -20,6 +20,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.dealer_custom import clean_custom, custom_from
 from app.adapters.notifications import notify
 from app.adapters.unit_of_work import SqlUnitOfWork
@@ -106,7 +107,7 @@ def check(application: dict[str, Any], region: str | None = None) -> dict[str, A
     """The automatic checks: ``{"passed", "problems": [{"field", "message", "msgid", "params"}]}``."""
     session = _session()
     problems = onboarding.check_application(
-        application, date.today(), existing_for(session, application), applied_region=region
+        application, business_today(), existing_for(session, application), applied_region=region
     )
     problems += _custom_problems(session, application)
     return {

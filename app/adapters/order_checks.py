@@ -19,7 +19,7 @@ price check (to start a price-exception review when it says ``review``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.adapters import diversion, receivables
+from app.adapters.clock import business_today, day_start
 from app.adapters.order_lines import ProductRef
 from app.adapters.price_check import PriceCheck, check_lines
 from app.domain import orders as od
@@ -172,7 +173,7 @@ def exposure(
     (open and partially paid: amount − paid), orders from confirmation to receipt less what is
     invoiced of each (never below 0), against the credit limit plus the approved temporary
     increases in force; overdue days of the oldest unpaid invoice past due."""
-    on = on or date.today()
+    on = on or business_today()
     unpaid, oldest_due, open_orders, increase = receivables.credit_position(
         session, dealer.id, EXPOSED, exclude_id, on
     )
@@ -250,7 +251,7 @@ def evaluate(
 ) -> Checks:
     """Run every check on an order's facts: reads only, so a new order is checked before it is
     written (the write lock is held for less). ``exclude_id`` is the order itself once stored."""
-    on = on or date.today()
+    on = on or business_today()
     with session.no_autoflush:
         tier = dealer.tier.code if dealer.tier is not None else None
         stock, stock_figures, shortages = stock_check(session, warehouse, lines, tier)
@@ -363,7 +364,7 @@ ORDER_HISTORY = (
 def order_history(session: Session, dealer: Dealer, skus: list[str], on: date) -> dict[str, list[Decimal]]:
     """Per SKU the quantities of the dealer's confirmed order lines in the last 180 days (the
     diversion signal's usual quantity), in one query."""
-    since = datetime.combine(on - timedelta(days=diversion.HISTORY_DAYS), time.min, tzinfo=UTC)
+    since = day_start(on - timedelta(days=diversion.HISTORY_DAYS))
     rows = session.execute(ORDER_HISTORY, {"dealer_id": dealer.id, "since": since, "skus": list(skus)}).all()
     found: dict[str, list[Decimal]] = {}
     for code, qty in rows:

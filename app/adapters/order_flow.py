@@ -14,7 +14,7 @@ Approving reserves what is available at the serving warehouse (the rest waits as
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.adapters import dealer_figures, order_checks, orders, price_review, receivables
+from app.adapters.clock import business_today, day_start
 from app.adapters.notifications import notify
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
@@ -160,7 +161,7 @@ def approve(business_key: str, route: str | None = None, deposit_pct: Any = 0) -
         route=order.route,
         **({"deposit": str(order.deposit_amount)} if pct > 0 else {}),
     )
-    order.promised_on = date.today() + timedelta(days=int(current_app.config.get("DMS_PROMISE_DAYS", 3)))
+    order.promised_on = business_today() + timedelta(days=int(current_app.config.get("DMS_PROMISE_DAYS", 3)))
     reserved = _reserve(session, order, actor)
     receivables.raise_invoices_for(session, order=order)  # per order, if so set
     _tell_dealer(session, order, "approved", _deposit_note(order))
@@ -329,7 +330,7 @@ def _order_figures(session: Session, dealer: Dealer, today: date) -> dict[str, A
     """Sales (confirmed orders by confirmation day), order counts, open orders, credit used."""
 
     def since(days: int) -> datetime:
-        return datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+        return day_start(today - timedelta(days=days))
 
     def sales(days: int) -> Decimal:
         total = session.scalar(

@@ -4,12 +4,13 @@ filtered order list. The API and the pages use the same functions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import day_start
 from app.adapters.scope_sql import dealer_clause
 from app.domain import orders as od
 from app.domain.errors import ValidationFailed
@@ -213,11 +214,9 @@ def _query(scope: DataScope, f: Filters):
     if f.number:
         query = query.where(SalesOrder.number.contains(f.number, autoescape=True))
     if f.start:
-        query = query.where(SalesOrder.created_at >= datetime.combine(f.start, time.min, tzinfo=UTC))
+        query = query.where(SalesOrder.created_at >= day_start(f.start))
     if f.end:
-        query = query.where(
-            SalesOrder.created_at < datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=UTC)
-        )
+        query = query.where(SalesOrder.created_at < day_start(f.end + timedelta(days=1)))
     return query
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from app.adapters import order_checks, order_events, order_lines, price_review
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.adapters.stock_ledger import apply_movements
 from app.domain import orders as od
@@ -185,7 +186,7 @@ def _write(session: Session, new: _New, caller: runtime.Caller, on: date | None)
     session.add(order)
     session.flush()
     order_lines.store(session, order, new.rows)
-    order.number = f"SO{(on or date.today()):%Y%m%d}{order.id:06d}"
+    order.number = f"SO{(on or business_today()):%Y%m%d}{order.id:06d}"
     add_event(order, caller.name, "created", data={"source": order.source})
     return order
 

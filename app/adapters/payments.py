@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.adapters import orders, receivables
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import Conflict, NotFound, ValidationFailed
@@ -176,7 +177,7 @@ def record_payment(
     """Record a payment (commits). Returns it and whether it is new: the same payment posted again
     returns the first one (``False``); another payment under the same external id is ``Conflict``.
     Refusals (``ValidationFailed``) name the field."""
-    request = rd.parse_payment(raw, today or date.today())
+    request = rd.parse_payment(raw, today or business_today())
     found = by_external_id(session, request.external_id)
     if found is not None:
         return same_or_conflict(found, request), False

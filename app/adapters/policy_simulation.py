@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.adapters import pricing
+from app.adapters.clock import business_day, business_today, day_start
 from app.adapters.order_checks import EXPOSED
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import ValidationFailed
@@ -116,8 +117,8 @@ def simulate(
     under ``draft``, both on ``on`` (the draft's effective day, else today)."""
     if draft.status != "draft":
         raise ValidationFailed("only a draft can be simulated", {"version": f"is {draft.status}"})
-    on = on or (draft.effective_from.date() if draft.effective_from else date.today())
-    since = date.today() - timedelta(days=round(months * 30.44))
+    on = on or (business_day(draft.effective_from) if draft.effective_from else business_today())
+    since = business_today() - timedelta(days=round(months * 30.44))
     live = pricing.index_for(session, pricing.version_in_force(session, pricing.moment(on)))
     proposed = pricing.index_for(session, draft)
     result = Simulation(months, on, since)
@@ -129,7 +130,7 @@ def simulate(
         .where(
             dealer_clause(scope),
             SalesOrder.status.in_(EXPOSED),
-            SalesOrder.confirmed_at >= datetime.combine(since, time.min, tzinfo=UTC),
+            SalesOrder.confirmed_at >= day_start(since),
         )
         .group_by(SalesOrder.dealer_id, Product.code, Product.standard_cost, OrderLine.qty)
         .order_by(SalesOrder.dealer_id)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.pricing import policy_unit_price
 from app.domain import price_monitoring as pm
 from app.domain.errors import ValidationFailed
@@ -156,7 +157,7 @@ def check_lines(
     Raises ``ValidationFailed`` naming the field (``lines/1/sku``) for an unknown SKU, a quantity
     ≤ 0, a negative price or a number with more than 4 decimals. Writes nothing.
     """
-    on = on or date.today()
+    on = on or business_today()
     price_of = policy_price or pricing_policy_price
     found = _dealer(session, dealer)
     if not lines or len(lines) > MAX_LINES:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from openpyxl import Workbook
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import day_start
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import ValidationFailed
 from app.domain.scope import DataScope
@@ -88,9 +89,9 @@ def report(
         .group_by(*key)
     )
     if date_from is not None:
-        query = query.where(exc.created_at >= datetime.combine(date_from, time.min, UTC))
+        query = query.where(exc.created_at >= day_start(date_from))
     if date_to is not None:
-        query = query.where(exc.created_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
+        query = query.where(exc.created_at < day_start(date_to + timedelta(days=1)))
     rows = [
         ReportRow(code, name, n, ok, no, wait, lines, Decimal(str(amount)).quantize(Decimal("0.01")))
         for code, name, n, ok, no, wait, lines, amount in session.execute(query).all()

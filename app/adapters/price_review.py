@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.notifications import notify
 from app.adapters.price_check import PROCESS_KEY, PriceCheck
 from app.adapters.pricing import add_special_price
@@ -281,7 +282,7 @@ def apply_special_prices(business_key: str) -> dict[str, Any]:
             dealer=exception.dealer,
             product=line.product,
             price=Decimal(line.unit_price),
-            valid_from=exception.valid_from or date.today(),
+            valid_from=exception.valid_from or business_today(),
             valid_to=exception.valid_to,
             reference=exception.business_key,
             actor=exception.decided_by or "system",

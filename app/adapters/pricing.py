@@ -27,6 +27,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_day, business_zone
 from app.domain.errors import ValidationFailed
 from app.domain.pricing import PriceIndex, quote_lines
 from app.domain.pricing_model import SPECIAL, Buyer, Condition, Item, Quote, QuoteLine
@@ -77,13 +78,15 @@ class VersionRef(NamedTuple):
 
 
 def moment(on: date | datetime | None) -> datetime:
-    """The moment a quote is for: now, the given datetime, or the end of the given day (UTC)."""
+    """The moment a quote is for: now, the given datetime, or the end of the given business day
+    (in ``DMS_TIMEZONE``, app/adapters/clock.py)."""
     now = datetime.now(UTC)
     if on is None:
         return now
     if isinstance(on, datetime):
         return on if on.tzinfo else on.replace(tzinfo=UTC)
-    return now if on == now.date() else datetime.combine(on, time.max, UTC)
+    zone = business_zone()
+    return now if on == business_day(now) else datetime.combine(on, time.max, zone)
 
 
 def effective_version(session: Session, at: datetime) -> PolicyVersion | None:
@@ -249,7 +252,7 @@ def quote(
     Raises ValidationFailed naming ``lines/<i>/sku`` (unknown SKU, no price) or ``lines/<i>/qty``.
     """
     at = moment(on)
-    day = at.date()
+    day = business_day(at)
     version = version_in_force(session, at)
     index = index_for(session, version)
     new_skus = {sku for sku, _ in lines if isinstance(sku, str) and sku not in index.items}
@@ -266,7 +269,8 @@ def policy_unit_price(
     at = moment(on)
     index = index_for(session, version_in_force(session, at))
     item = index.items.get(product.code) or Item(product.code)
-    line = index.price_line(buyer_of(dealer), item, qty, at.date(), specials_of(session, dealer, at.date()))
+    day = business_day(at)
+    line = index.price_line(buyer_of(dealer), item, qty, day, specials_of(session, dealer, day))
     return line.unit_price if line is not None else None
 
 
@@ -274,10 +278,9 @@ def price_list(session: Session, dealer: Dealer, on: date | datetime | None = No
     """The dealer's effective unit price (qty 1) of every priced SKU — its own specials only."""
     at = moment(on)
     index = index_for(session, version_in_force(session, at))
-    buyer, specials = buyer_of(dealer), specials_of(session, dealer, at.date())
-    priced = (
-        index.price_line(buyer, item, 1, at.date(), specials) for _, item in sorted(index.items.items())
-    )
+    day = business_day(at)
+    buyer, specials = buyer_of(dealer), specials_of(session, dealer, day)
+    priced = (index.price_line(buyer, item, 1, day, specials) for _, item in sorted(index.items.items()))
     return [line for line in priced if line is not None]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_day
 from app.adapters.pricing import conditions_of, effective_version, invalidate_cache
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.pricing_model import RECORD_TYPES, Condition
@@ -154,7 +155,7 @@ def delete_record(session: Session, record: PriceRecord) -> None:
 def validate(session: Session, version: PolicyVersion, starts: datetime | None = None) -> list[Problem]:
     """Everything wrong with a version's records (empty: it may be published)."""
     moment = starts or version.effective_from or datetime.now(UTC)
-    return problems(conditions_of(session, version.id), moment.date())
+    return problems(conditions_of(session, version.id), business_day(moment))
 
 
 def diff_with_live(session: Session, draft: PolicyVersion) -> Diff:
@@ -189,7 +190,7 @@ def publish(
             f"version {latest.number} takes effect {latest.effective_from.isoformat()}: publish after it",
             {"effective_from": f"after {latest.effective_from.isoformat()}"},
         )
-    check(conditions_of(session, version.id), starts.date())
+    check(conditions_of(session, version.id), business_day(starts))
     for previous in session.scalars(select(PolicyVersion).where(PolicyVersion.status == "published")):
         previous.status = "superseded"
         previous.effective_to = starts

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.adapters import order_checks, payments
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import NotFound, ValidationFailed
@@ -92,7 +93,7 @@ def invoice_page(session: Session, scope: DataScope, filters: Filters, today: da
     if filters.status in ("unpaid", "overdue"):
         query = query.where(Invoice.status.in_(rd.UNPAID))
         if filters.status == "overdue":
-            query = query.where(Invoice.due_on < (today or date.today()))
+            query = query.where(Invoice.due_on < (today or business_today()))
     elif filters.status:
         query = query.where(Invoice.status == filters.status)
     if filters.date_from:
@@ -143,7 +144,9 @@ def invoice_json(session: Session, invoice: Invoice, with_payments: bool = False
         "issued_on": invoice.issued_on.isoformat(),
         "due_on": invoice.due_on.isoformat(),
         "status": invoice.status,
-        "overdue_days": rd.overdue_days(invoice.due_on, date.today()) if invoice.status in rd.UNPAID else 0,
+        "overdue_days": rd.overdue_days(invoice.due_on, business_today())
+        if invoice.status in rd.UNPAID
+        else 0,
     }
     if with_payments:
         rows = session.execute(

@@ -26,6 +26,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.domain import receivables as rd
 from app.models import CreditIncrease, Invoice, Payment, PaymentAllocation, SalesOrder, Shipment
 
@@ -52,7 +53,7 @@ def invoiced_amount(session: Session, order_id: int) -> Decimal:
 def _new_invoice(
     session: Session, order: SalesOrder, amount: Decimal, on: date | None, shipment_id: int | None = None
 ) -> Invoice:
-    issued = on or date.today()
+    issued = on or business_today()
     invoice = Invoice(
         number=f"TMP-{uuid.uuid4().hex[:24]}",
         dealer_id=order.dealer_id,

@@ -9,12 +9,13 @@ factor is registered does the "below min" test move from SQL to Python (the fact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_day, business_zone, day_start
 from app.adapters.scope_sql import scope_clause
 from app.adapters.stock_ledger import apply_movements
 from app.domain.errors import Conflict, NotFound, ValidationFailed
@@ -43,12 +44,18 @@ class Evaluation:
 
 
 def due_clause(session: Session, today: date):
-    """Rules never reviewed, or whose last review is ``review_cycle_days`` or more days ago."""
+    """Rules never reviewed, or whose last review is ``review_cycle_days`` or more business days
+    ago (days in ``DMS_TIMEZONE``, like ``today``). SQLite has no time zones: the review time is
+    shifted by the zone's offset on ``today`` (an hour off only around a daylight-saving change)."""
     r = StockRule
+    zone = business_zone()
     if session.get_bind().dialect.name == "sqlite":
-        next_day = func.date(r.last_reviewed_at, literal("+") + cast(r.review_cycle_days, String) + " days")
+        offset = zone.utcoffset(datetime.combine(today, time(12)))
+        shift = f"{int(offset.total_seconds()) if offset else 0:+d} seconds"
+        days = literal("+") + cast(r.review_cycle_days, String) + " days"
+        next_day = func.date(r.last_reviewed_at, shift, days)
         return or_(r.last_reviewed_at.is_(None), next_day <= today.isoformat())
-    reviewed_on = cast(func.timezone("UTC", r.last_reviewed_at), StockEntry.received_on.type)
+    reviewed_on = cast(func.timezone(zone.key, r.last_reviewed_at), StockEntry.received_on.type)
     return or_(r.last_reviewed_at.is_(None), reviewed_on + r.review_cycle_days <= today)
 
 
@@ -78,7 +85,7 @@ def _candidates(session: Session, now: datetime, warehouse_ids=None):
         .select_from(r)
         .join(w, w.id == r.warehouse_id)
         .outerjoin(b, and_(b.warehouse_id == r.warehouse_id, b.product_id == r.product_id))
-        .where(due_clause(session, now.date()), w.active.is_(True), source.is_not(None), ~open_exists)
+        .where(due_clause(session, business_day(now)), w.active.is_(True), source.is_not(None), ~open_exists)
     )
     if warehouse_ids is not None:
         query = query.where(r.warehouse_id.in_(warehouse_ids))
@@ -117,7 +124,7 @@ def evaluate(session: Session, now: datetime | None = None, warehouse_ids=None) 
         )
     if rows:
         session.execute(insert(SUGGESTION), rows)
-    stamp = update(StockRule).where(due_clause(session, now.date()))
+    stamp = update(StockRule).where(due_clause(session, business_day(now)))
     if warehouse_ids is not None:
         stamp = stamp.where(StockRule.warehouse_id.in_(warehouse_ids))
     reviewed = session.execute(stamp.values(last_reviewed_at=now)).rowcount
@@ -185,7 +192,7 @@ def rules_from_demand(session: Session, scope: DataScope, today: date, days: int
     """Set min = safety stock + lead-time demand (average daily outbound of the last ``days``)
     and max ≥ min + one review cycle's demand, for the rules in ``scope``; the rules changed."""
     e = StockEntry
-    since = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
+    since = day_start(today - timedelta(days=days))
     outbound = dict(
         ((w, p), int(q or 0))
         for w, p, q in session.execute(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.price_check import check_lines
 from app.adapters.price_review import Request, next_request_key, start_review
 from app.adapters.scope_sql import dealer_clause
@@ -61,7 +62,7 @@ def file_request(
 ) -> PriceException:
     """Validate a request, check its prices and start its review (commits). A dealer user files
     only for its own company and a rep only for its dealers: any other dealer is ``NotFound``."""
-    today = today or date.today()
+    today = today or business_today()
     validate(load_schema(FORM), data)
     dealer = session.scalar(select(Dealer).where(Dealer.code == data["dealer"], dealer_clause(caller.scope)))
     if dealer is None:

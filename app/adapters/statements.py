@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import NotFound
@@ -177,7 +178,7 @@ def confirm(
     default = session.scalar(select(Dealer.code).where(Dealer.id == own)) if own is not None else None
     code, date_from, date_to, status, comment = rd.parse_confirmation(raw, default)
     dealer = dealer_of(session, code, caller)
-    start, end = rd.statement_period(date_from, date_to, today or date.today())
+    start, end = rd.statement_period(date_from, date_to, today or business_today())
     statement = statement_for(session, dealer, start, end)
     found = StatementConfirmation(
         dealer_id=dealer.id,

@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_today
 from app.domain.errors import Conflict, NotFound
 from app.domain.stock import Effect
 from app.models import StockBalance, StockBatch, StockEntry, Warehouse
@@ -97,7 +98,7 @@ def take_batches(
             if batch is not None and not taken:
                 raise NotFound(f"no stock in batch {batch}", {"batch": "unknown batch or none left"})
             raise Conflict(f"not enough stock in batch {batch}", {"qty": "more than the batch holds"})
-        taken.append((batch or "", date.today(), left))  # only where negative stock is allowed
+        taken.append((batch or "", business_today(), left))  # only where negative stock is allowed
     return taken
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.adapters.clock import business_today, day_start
 from app.adapters.scope_sql import scope_clause
 from app.adapters.stock_figure_rows import BUCKETS, add_row, empty_row, finish, label_rows
 from app.domain.errors import NotFound, ValidationFailed
@@ -74,7 +75,7 @@ def parse_query(args: dict[str, Any], slow_days: int) -> FigureQuery:
     codes = {k: (str(args.get(k) or "").strip().upper() or None) for k in ("region", "warehouse", "sku")}
     return FigureQuery(
         level=level,
-        as_of=dates["as_of"] or date.today(),
+        as_of=dates["as_of"] or business_today(),
         start=dates["from"],
         end=dates["to"],
         slow_days=slow_days,
@@ -83,7 +84,7 @@ def parse_query(args: dict[str, Any], slow_days: int) -> FigureQuery:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    return day_start(day)
 
 
 def category_days(session: Session, default: int) -> dict[int, int]:

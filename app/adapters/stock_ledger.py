@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.adapters.clock import business_day
 from app.adapters.stock_balances import (
     BALANCE,
     BATCH,
@@ -174,7 +175,7 @@ def apply_movements(
         common = {"movement_id": ids[index], "at": now, "kind": m.kind, "product_id": product_id,
                   "reference": m.reference, "reason": m.reason, "actor": actor}  # fmt: skip
         if m.kind == "receipt" or (m.kind == "adjust" and m.qty > 0):
-            received_on = m.received_on or now.date()
+            received_on = m.received_on or business_day(now)
             batch = m.batch or f"R{received_on:%Y%m%d}"
             warehouse_id = found.warehouses[m.warehouse].id
             incoming.add(warehouse_id, product_id, batch, received_on, m.qty)

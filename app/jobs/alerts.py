@@ -7,6 +7,8 @@ from datetime import date
 
 from flask import Flask
 
+from app.adapters.clock import business_today
+
 log = logging.getLogger(__name__)
 
 
@@ -19,7 +21,7 @@ def qualification_alerts(app: Flask, today: date | None = None):
     with acting_as(Actor(None, "scheduler")):
         result = run_qualification_alerts(
             db.session,
-            today or date.today(),
+            today or business_today(),
             app.config["DMS_QUALIFICATION_WARN_DAYS"],
             app.config["DMS_SUSPEND_ON_EXPIRED"],
         )

@@ -10,6 +10,7 @@ from flask import current_app, request
 from flask_babel import get_locale, gettext
 from sqlalchemy import and_, or_, select
 
+from app.adapters.clock import business_today
 from app.adapters.dealer_custom import custom_form
 from app.adapters.dealer_figures import dealer_figures
 from app.domain.dealers import qualification_state
@@ -47,7 +48,7 @@ def posted_custom() -> dict[str, Any] | None:
 
 
 def qualification_rows(dealer: Dealer, today: date | None = None) -> list[dict[str, Any]]:
-    today = today or date.today()
+    today = today or business_today()
     warn = current_app.config["DMS_QUALIFICATION_WARN_DAYS"]
     return [
         {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import get_locale
@@ -12,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.adapters import dashboard
+from app.adapters.clock import business_today
 from app.adapters.orders import DEALER_ROLE
 from app.adapters.scope_sql import scope_clause
 from app.extensions import db
@@ -79,7 +78,7 @@ class DmsIndexView(IndexView):
 
     def _dashboard(self, scope) -> dict:
         """The role's dashboard: sales in the scope, open tasks, a dealer's own corner."""
-        today = date.today()
+        today = business_today()
         roles = frozenset(r.name for r in current_user.roles)
         viewer = dashboard.Viewer(current_user.id, roles, scope)
         overview = None

@@ -4,11 +4,12 @@ dealer's region approves it in the inbox; the request then shows approved."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from app.adapters.clock import business_today
 from tests.browser.api import login, post_json
 from tests.browser.test_login_journey import log_in
 from tests.conftest import PASSWORD
@@ -38,8 +39,8 @@ def test_rep_files_on_a_phone_and_the_regional_manager_approves(server, new_page
     phone.locator("input[name='lines[0][requested_price]']").fill(str(asked))  # regional manager
     phone.locator("select[name=reason_code]").select_option("COMPETITOR")
     phone.locator("textarea[name=reason]").fill("竞品在浦东门店促销 57 元")
-    phone.locator("input[name=valid_from]").fill(date.today().isoformat())
-    phone.locator("input[name=valid_to]").fill((date.today() + timedelta(days=30)).isoformat())
+    phone.locator("input[name=valid_from]").fill(business_today().isoformat())
+    phone.locator("input[name=valid_to]").fill((business_today() + timedelta(days=30)).isoformat())
     screenshot(phone, "price-1-phone-request")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     phone.get_by_test_id("submit-request").click()
@@ -81,8 +82,8 @@ def test_the_regional_manager_rejects_and_the_request_shows_rejected(server, new
     rep.locator("input[name='lines[0][requested_price]']").fill(str(asked))
     rep.locator("select[name=reason_code]").select_option("VOLUME")
     rep.locator("textarea[name=reason]").fill("大单，客户要求让利 4%")
-    rep.locator("input[name=valid_from]").fill(date.today().isoformat())
-    rep.locator("input[name=valid_to]").fill((date.today() + timedelta(days=14)).isoformat())
+    rep.locator("input[name=valid_from]").fill(business_today().isoformat())
+    rep.locator("input[name=valid_to]").fill((business_today() + timedelta(days=14)).isoformat())
     rep.get_by_test_id("submit-request").click()
     expect(rep).to_have_url(re.compile(r"/price/requests/\d+$"))
     request_url = rep.url

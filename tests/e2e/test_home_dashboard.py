@@ -11,10 +11,11 @@ from decimal import Decimal
 
 import pytest
 
+from app.adapters.clock import business_today
 from tests.analytics_helpers import analytics_app, make_order
 from tests.conftest import web_login
 
-TODAY = date.today()
+TODAY = business_today()
 MONTH = TODAY.replace(day=1)
 LAST_MONTH = (MONTH - timedelta(days=1)).replace(day=1)
 

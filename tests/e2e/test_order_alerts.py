@@ -5,11 +5,12 @@ once per order, kind and day, and show as cards on the home page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from app.adapters.clock import business_today
 from tests.conftest import api_token, auth, web_login
 from tests.e2e.order_world import close, order_app, place_order
 
@@ -58,7 +59,7 @@ def orders(app, tokens):
         db.session.execute(
             update(SalesOrder)
             .where(SalesOrder.id == c["id"])
-            .values(promised_on=date.today() - timedelta(days=1))
+            .values(promised_on=business_today() - timedelta(days=1))
         )
         db.session.commit()
     return {"A": a, "B": b, "C": c, "D": d}

@@ -4,10 +4,9 @@ waiting approval flow (message ``payment_received``)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
+from app.adapters.clock import business_today
 from tests.conftest import auth
 from tests.order_helpers import close, complete, create, order_app, order_tokens, show, task_of
 
@@ -24,7 +23,7 @@ def pay(client, token, external_id, amount, reference):
         "external_id": external_id,
         "dealer": "D-SH-2",
         "amount": amount,
-        "received_on": date.today().isoformat(),
+        "received_on": business_today().isoformat(),
         "reference": reference,
     }
     resp = client.post("/api/v1/payment/", json=body, headers=auth(token))

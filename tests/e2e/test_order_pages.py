@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from app.adapters.clock import business_today
 from tests.conftest import csrf_token, web_login
 from tests.order_helpers import close, order_app
 
@@ -22,14 +23,13 @@ def app(database_url):
     with application.app_context():
         gd = db.session.scalar(db.select(Dealer).where(Dealer.code == "D-GD-1"))
         t500 = db.session.scalar(db.select(Product).where(Product.code == "T-500"))
-        from datetime import date
 
         pricing.add_special_price(
             db.session,
             dealer=gd,
             product=t500,
             price=pricing.Decimal("39.00"),
-            valid_from=date.today(),
+            valid_from=business_today(),
             valid_to=None,
             reference="SPR-TEST",
             actor="test",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.adapters.clock import business_today
 from app.extensions import db
 from tests.conftest import auth
 from tests.pricing_helpers import load_catalogue, publish_policy
@@ -102,9 +103,9 @@ def test_lookup_answers_for_a_past_date(client, tokens, policy):
         f"{URL}/lookup?dealer=D-SH-1&sku=W-550&qty=100&date=2020-01-01", headers=auth(tokens["finance"])
     )
     assert resp.status_code == 422 and "lines/0/sku" in resp.get_json()["errors"]  # no policy back then
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    day = (date.today() - timedelta(days=10)).isoformat()
+    day = (business_today() - timedelta(days=10)).isoformat()
     resp = client.get(
         f"{URL}/lookup?dealer=D-SH-1&sku=W-550&qty=100&date={day}", headers=auth(tokens["finance"])
     )

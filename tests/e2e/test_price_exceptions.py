@@ -6,14 +6,15 @@ filing scope, and the exceptions report (JSON and xlsx)."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
+from app.adapters.clock import business_today
 from tests.conftest import PASSWORD, api_token, auth, csrf_token, init_world, make_app, web_login
 
-TODAY = date.today()
+TODAY = business_today()
 
 
 @pytest.fixture(scope="module")

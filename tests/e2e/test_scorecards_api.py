@@ -11,6 +11,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
+from app.adapters.clock import business_today
 from tests.analytics_helpers import expected
 from tests.conftest import auth
 from tests.scorecard_helpers import EXPECTED, PERIOD, scorecard_app
@@ -74,9 +75,9 @@ def test_running_period_has_credit_utilisation(app):
              if o.status in ("confirmed", "partially_shipped", "shipped", "received")),
             Decimal(0),
         )  # fmt: skip
-        ctx = Context(date.today(), __import__("zoneinfo").ZoneInfo("Asia/Shanghai"), 30)
+        ctx = Context(business_today(), __import__("zoneinfo").ZoneInfo("Asia/Shanghai"), 30)
         got = metric_values(
-            db.session, [sh1.id], period_of("month", date.today()), ["credit_utilisation"], ctx
+            db.session, [sh1.id], period_of("month", business_today()), ["credit_utilisation"], ctx
         )
         assert got[sh1.id]["credit_utilisation"] == (open_amount / Decimal(100000)).quantize(
             Decimal("0.0001")

@@ -6,7 +6,7 @@ dealer's regional manager, who approves it."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from app.adapters.clock import business_today
 from app.extensions import db
 from app.models import ProcessInstance, ProcessVersion, SalesOrder
 from tests.conftest import api_token, auth, make_app, new_database
@@ -86,8 +87,8 @@ def _price_exception(client, dealer: str, sku: str) -> None:
         "lines": [{"sku": sku, "qty": 10, "requested_price": float(asked)}],
         "reason_code": "COMPETITOR",
         "reason": "竞品低价 competitor price",
-        "valid_from": date.today().isoformat(),
-        "valid_to": (date.today() + timedelta(days=30)).isoformat(),
+        "valid_from": business_today().isoformat(),
+        "valid_to": (business_today() + timedelta(days=30)).isoformat(),
     }
     filed = client.post("/api/v1/price/special_request", json=body, headers=auth(rep))
     assert filed.status_code == 201, filed.get_json()

@@ -4,17 +4,18 @@ promotion prices against a history provider fed by the test."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from app.adapters import diversion
+from app.adapters.clock import business_today
 from app.adapters.price_check import check_lines
 from app.domain.errors import ValidationFailed
 from app.extensions import db
 
-TODAY = date.today()
+TODAY = business_today()
 PRICES = {"BEV-1": Decimal("10.00"), "HPC-1": Decimal("50.00")}
 
 

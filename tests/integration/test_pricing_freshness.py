@@ -3,13 +3,13 @@ counts in the next one, and so does a version published after it."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
 
 from app.adapters import pricing, pricing_admin
+from app.adapters.clock import business_today
 from app.extensions import db
 from app.models import Dealer, Product
 from tests.pricing_helpers import load_catalogue, publish_policy
@@ -33,7 +33,7 @@ def test_a_special_price_added_after_a_quote_is_in_the_next_quote(ctx):
     assert [x.unit_price for x in pricing.quote(db.session, sh2, lines).lines] == [D("38.0000"), D("45.0000")]
     tea = db.session.scalar(select(Product).where(Product.code == "T-500"))
     special = pricing.add_special_price(
-        db.session, dealer=sh2, product=tea, price=D("41"), valid_from=date.today(), valid_to=None,
+        db.session, dealer=sh2, product=tea, price=D("41"), valid_from=business_today(), valid_to=None,
         reference="SP-FRESH", actor="rm_east",
     )  # fmt: skip
     db.session.commit()

@@ -3,13 +3,14 @@ special prices, the index cache, validation refusals and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
 
 from app.adapters import pricing, pricing_admin
+from app.adapters.clock import business_today
 from app.domain.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import AuditLog, Dealer, PolicyVersion, PriceRecord, Product
@@ -74,12 +75,12 @@ def test_future_publication_supersedes_then_and_history_stays_answerable(ctx):
     assert pricing.policy_unit_price(db.session, gd, product("W-1500"), 1) == D("40.0000")  # still the old
     later = starts.date() + timedelta(days=1)
     assert pricing.policy_unit_price(db.session, gd, product("W-1500"), 1, later) == D("44.0000")
-    past = date.today() - timedelta(days=30)
+    past = business_today() - timedelta(days=30)
     assert pricing.quote(db.session, gd, [("W-1500", 1)], past).version == ctx.id
 
 
 def test_before_the_first_version_there_is_no_price(ctx):
-    long_ago = date.today() - timedelta(days=400)
+    long_ago = business_today() - timedelta(days=400)
     with pytest.raises(ValidationFailed) as caught:
         pricing.quote(db.session, dealer("D-GD-1"), [("W-1500", 1)], long_ago)
     assert caught.value.errors == {"lines/0/sku": "no price for W-1500 in the policy"}
@@ -99,7 +100,7 @@ def test_publishing_is_refused_in_the_past_before_a_scheduled_version_or_twice(c
 
 def test_special_price_is_the_most_specific_within_its_validity(ctx):
     sh1, tea = dealer("D-SH-1"), product("T-500")
-    today = date.today()
+    today = business_today()
     special = pricing.add_special_price(
         db.session, dealer=sh1, product=tea, price=D("39.5"), valid_from=today,
         valid_to=today + timedelta(days=9), reference="SP-1", actor="rm_east",
@@ -122,6 +123,28 @@ def test_special_price_is_the_most_specific_within_its_validity(ctx):
             db.session, dealer=sh1, product=tea, price=D("-1"), valid_from=today, valid_to=None,
             reference=None, actor="x",
         )  # fmt: skip
+    db.session.rollback()
+
+
+def test_a_special_price_applies_on_its_business_days_not_utc_days(ctx):
+    """Valid on one day in Shanghai: from 00:00 local (16:00 UTC the day before) to 23:59 local."""
+    sh1, tea = dealer("D-SH-1"), product("T-500")
+    day = business_today() + timedelta(days=40)
+    pricing.add_special_price(
+        db.session, dealer=sh1, product=tea, price=D("38"), valid_from=day, valid_to=day,
+        reference="SP-DAY", actor="rm_east",
+    )  # fmt: skip
+    db.session.commit()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=8)  # 00:00 local
+
+    def price(at):
+        return pricing.quote(db.session, sh1, [("T-500", 1)], at).lines[0].unit_price
+
+    assert price(midnight - timedelta(minutes=1)) == D("42.0000")  # 23:59 the day before
+    assert price(midnight + timedelta(minutes=30)) == D("38.0000")  # still the day before in UTC
+    assert price(midnight + timedelta(hours=23, minutes=59)) == D("38.0000")
+    assert price(midnight + timedelta(hours=24)) == D("42.0000")
+    assert pricing.policy_unit_price(db.session, sh1, tea, 1, day) == D("38.0000")  # the day itself
     db.session.rollback()
 
 

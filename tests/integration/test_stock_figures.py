@@ -5,13 +5,14 @@ never twice, accept moves stock, edit/reject recorded) and the Excel rule import
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from app.adapters.clock import business_today
 from app.adapters.excel.reader import SheetReader
 from app.adapters.excel.runner import ImportOptions, run_import
 from app.adapters.excel.stock_rules import STOCK_RULE_SHEET, StockRuleImport
@@ -36,7 +37,7 @@ from app.models import (
 )
 from tests.conftest import api_token, auth
 
-TODAY = date.today()
+TODAY = business_today()
 SOUTH = DataScope(region_paths=frozenset({"/SOUTH/"}))
 
 

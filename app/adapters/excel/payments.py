@@ -9,13 +9,13 @@ any payment.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.adapters import payments
+from app.adapters.clock import business_today
 from app.adapters.excel.reader import Row
 from app.adapters.excel.runner import Plan
 from app.adapters.excel.spec import Column, SheetSpec
@@ -105,7 +105,7 @@ class PaymentImport:
 
     def __init__(self, session: Session, scope: DataScope) -> None:
         self.session = session
-        self.today = date.today()
+        self.today = business_today()
         self.dealers = dict(session.execute(select(Dealer.code, Dealer.id).where(dealer_clause(scope))).all())
 
     def _orders(self, rows: list[Row]) -> dict[str, tuple[int, int]]:

@@ -6,14 +6,13 @@ Permission ``SalesAnalytics`` ``read``.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters.analytics_drill import lines, orders
 from app.adapters.analytics_query import sales
 from app.adapters.analytics_terms import parse_query
+from app.adapters.clock import business_today
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.web.api.analytics_export import lines_xlsx, orders_xlsx, plain, sales_xlsx
@@ -71,7 +70,7 @@ class AnalyticsApi(JsonApi):
               a period over 10 years, an unknown filter code"}
         """
         try:
-            result = sales(db.session, current_scope(), parse_query(request.args, date.today()))
+            result = sales(db.session, current_scope(), parse_query(request.args, business_today()))
         except DomainError as error:
             return self.fail(error)
         if self._xlsx():
@@ -99,7 +98,7 @@ class AnalyticsApi(JsonApi):
             422: {description: A bad date or filter}
         """
         try:
-            query = parse_query(request.args, date.today())
+            query = parse_query(request.args, business_today())
             result = orders(db.session, current_scope(), query, page_number(request.args.get("page")))
         except DomainError as error:
             return self.fail(error)
@@ -127,7 +126,7 @@ class AnalyticsApi(JsonApi):
             422: {description: A bad date or filter}
         """
         try:
-            query = parse_query(request.args, date.today())
+            query = parse_query(request.args, business_today())
             result = lines(db.session, current_scope(), query, request.args.get("order"))
         except DomainError as error:
             return self.fail(error)

@@ -14,6 +14,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.adapters.clock import business_today
 from app.adapters.replenishment import decide
 from app.adapters.stock_alerts import ALERT_KINDS, alerts
 from app.adapters.stock_figures import figures, parse_query
@@ -97,7 +98,7 @@ def alert_args(args) -> tuple[date, tuple[str, ...]]:
     if kind and kind not in ALERT_KINDS:
         raise ValidationFailed("invalid alert kind", {"kind": f"one of {', '.join(ALERT_KINDS)}"})
     try:
-        as_of = date.fromisoformat(args["as_of"]) if args.get("as_of") else date.today()
+        as_of = date.fromisoformat(args["as_of"]) if args.get("as_of") else business_today()
         if not date(1990, 1, 1) <= as_of <= date(2200, 12, 31):
             raise ValueError(as_of)
     except ValueError:

@@ -15,6 +15,7 @@ from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 
 from app.adapters import pricing
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.domain.pricing_model import Condition, QuoteLine
@@ -173,7 +174,7 @@ class PriceApi(JsonApi):
         return self.response(
             200,
             dealer=dealer.code,
-            date=(day or date.today()).isoformat(),
+            date=(day or business_today()).isoformat(),
             version=quote.version,
             line=line_json(quote.lines[0]),
         )
@@ -205,7 +206,7 @@ class PriceApi(JsonApi):
         return self.response(
             200,
             dealer=dealer.code,
-            date=(day or date.today()).isoformat(),
+            date=(day or business_today()).isoformat(),
             version=version.number if version else None,
             result=[line_json(x) for x in lines],
         )

@@ -4,7 +4,6 @@ dealer's scorecard KPI by KPI with suggestions; only dealers in the caller's dat
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_babel import lazy_gettext as _l
 
 from app.adapters.analytics_drill import xlsx
+from app.adapters.clock import business_today
 from app.adapters.kpi_store import kpi_set
 from app.adapters.kpi_values import Context
 from app.adapters.scorecard_ranking import dealer_card, parse_period, ranking
@@ -44,7 +44,7 @@ RANKING_COLUMNS = (
 def context() -> Context:
     """Today, the business time zone and the licence warning days, from the configuration."""
     config = current_app.config
-    return Context(date.today(), ZoneInfo(config["DMS_TIMEZONE"]), config["DMS_QUALIFICATION_WARN_DAYS"])
+    return Context(business_today(), ZoneInfo(config["DMS_TIMEZONE"]), config["DMS_QUALIFICATION_WARN_DAYS"])
 
 
 def scorecard_args(args) -> dict[str, Any]:
@@ -54,7 +54,9 @@ def scorecard_args(args) -> dict[str, Any]:
     period = args.get("period")
     return {
         "kpi_set": chosen,
-        "period": parse_period(chosen.period, period) if period else period_of(chosen.period, date.today()),
+        "period": parse_period(chosen.period, period)
+        if period
+        else period_of(chosen.period, business_today()),
         "region": (args.get("region") or "").strip() or None,
         "tier": (args.get("tier") or "").strip() or None,
     }

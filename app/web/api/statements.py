@@ -9,12 +9,11 @@ A dealer outside the caller's data scope is a 404.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, request
 from flask_appbuilder.api import expose, protect, safe
 
 from app.adapters import credit_increases, receivable_views, statements
+from app.adapters.clock import business_today
 from app.domain import receivables as rd
 from app.domain.errors import DomainError
 from app.extensions import db
@@ -53,7 +52,9 @@ class StatementApi(ReceivableApiBase):
         try:
             who = caller()
             dealer = statements.dealer_of(db.session, request.args.get("dealer"), who)
-            start, end = rd.statement_period(request.args.get("from"), request.args.get("to"), date.today())
+            start, end = rd.statement_period(
+                request.args.get("from"), request.args.get("to"), business_today()
+            )
             found = statements.statement_for(db.session, dealer, start, end)
         except DomainError as error:
             return self.fail(error)

@@ -5,8 +5,6 @@ the figures come from the same adapter, inside the user's data scope."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale
@@ -16,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.adapters.analytics_drill import lines, orders
 from app.adapters.analytics_query import sales
 from app.adapters.analytics_terms import FILTERS, MEASURES, TIME_DIMENSIONS, parse_query
+from app.adapters.clock import business_today
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.web.api.analytics import page_number
@@ -62,11 +61,11 @@ class SalesAnalyticsView(BaseView):
     def sales_page(self):
         args = page_args(request.args)
         try:
-            data = dashboard(db.session, current_scope(), args, date.today())
+            data = dashboard(db.session, current_scope(), args, business_today())
         except DomainError as error:
             flash(f"{_('Invalid filter')}: {error.message}", "danger")
             args = {}
-            data = dashboard(db.session, current_scope(), args, date.today())
+            data = dashboard(db.session, current_scope(), args, business_today())
         return self.render_template(
             "analytics/sales.html",
             data=data,
@@ -95,7 +94,7 @@ class SalesAnalyticsView(BaseView):
     def table(self):
         """Any figures table of the page as xlsx: the page's filters plus ``group_by``/``measure``."""
         try:
-            result = sales(db.session, current_scope(), parse_query(request.args, date.today()))
+            result = sales(db.session, current_scope(), parse_query(request.args, business_today()))
         except DomainError as error:
             return self._refused(error)
         return sales_xlsx(result)
@@ -105,7 +104,7 @@ class SalesAnalyticsView(BaseView):
     def orders_page(self):
         args = _drill_args(page_args(request.args))
         try:
-            result = orders(db.session, current_scope(), parse_query(args, date.today()),
+            result = orders(db.session, current_scope(), parse_query(args, business_today()),
                             page_number(request.args.get("page")))  # fmt: skip
         except DomainError as error:
             return self._refused(error)
@@ -126,7 +125,7 @@ class SalesAnalyticsView(BaseView):
         args = _drill_args(page_args(request.args))
         number = (request.args.get("order") or "").strip() or None
         try:
-            result = lines(db.session, current_scope(), parse_query(args, date.today()), number)
+            result = lines(db.session, current_scope(), parse_query(args, business_today()), number)
         except DomainError as error:
             return self._refused(error)
         if request.args.get("format") == "xlsx":

@@ -6,14 +6,13 @@ increases (list, request form, one request). Permission classes ``Receivable`` (
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import select
 
 from app.adapters import credit_increases, payments, receivable_views, statements
+from app.adapters.clock import business_today
 from app.adapters.scope_sql import dealer_clause
 from app.domain import receivables as rd
 from app.domain.errors import DomainError, ValidationFailed
@@ -60,7 +59,9 @@ class ReceivableView(BaseView):
         dealers = _dealer_choices()
         code = request.values.get("dealer") or (dealers[0][0] if len(dealers) == 1 else None)
         dealer = statements.dealer_of(db.session, code, who) if code else None
-        start, end = rd.statement_period(request.values.get("from"), request.values.get("to"), date.today())
+        start, end = rd.statement_period(
+            request.values.get("from"), request.values.get("to"), business_today()
+        )
         return dealers, dealer, start, end
 
     @expose("/statement")
@@ -70,7 +71,12 @@ class ReceivableView(BaseView):
             dealers, dealer, start, end = self._statement_args()
         except DomainError as error:
             flash(error.message, "danger")
-            dealers, dealer, start, end = _dealer_choices(), None, date.today().replace(day=1), date.today()
+            dealers, dealer, start, end = (
+                _dealer_choices(),
+                None,
+                business_today().replace(day=1),
+                business_today(),
+            )
         found = statements.statement_for(db.session, dealer, start, end) if dealer is not None else None
         if found is not None and request.args.get("format") == "xlsx":
             titles = {
@@ -158,7 +164,7 @@ class ReceivableView(BaseView):
             filters=filters,
             may_write=may_write,
             dealers=_dealer_choices() if may_write else [],
-            today=date.today().isoformat(),
+            today=business_today().isoformat(),
         )
 
     @expose("/payments", methods=["POST"])
