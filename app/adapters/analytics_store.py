@@ -42,9 +42,7 @@ from app.adapters.analytics_watermark import (
     MOVE_SQL,
     PG_LOOKBACK,
     TAKE_CTES,
-    digest_taken,
     move_mark,
-    read_events,
     take_and_read,
     take_mark,
 )
@@ -123,7 +121,7 @@ _SOLD_AND_BOOKED = _sold_and_booked(SalesOrder.id.in_(_IDS), _SALE.c.order_id.in
 
 
 @cache
-def _take_and_read_lines() -> TextClause:
+def take_and_read_statement() -> TextClause:
     """PostgreSQL: take the watermark, read the events after it and, when they name at most
     ``CHUNK`` orders, what those orders sell now and what is booked for them — one statement.
     Rows (kind, id, unseen, order_id, confirmed_at, dealer_id, warehouse_id, product_id, qty,
@@ -378,31 +376,18 @@ def update_store(session: Session, zone: ZoneInfo, now: datetime | None = None) 
     watermark moves with the figures). Round trips for a new order on PostgreSQL: take the
     watermark and read the events, the order's lines and what is booked for it, then one write
     (the rollups, the lines and the watermark). SQLite: one statement each."""
-    now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = take_and_read_statement() if postgres else None
+    taken, rows = take_and_read(session, now or utcnow(), PG_LOOKBACK if postgres else 0, statement)
+    order_ids, top, events, unseen = taken
     lines = None
-    if session.get_bind().dialect.name == "postgresql":
-        order_ids, top, events, unseen, lines = _take_and_read_pg(session, now)
-    else:
-        order_ids, top, events, unseen = take_and_read(session, now, 0)
+    if rows is not None and len(order_ids) <= CHUNK:  # the statement read them too
+        lines = ([row[3:10] for row in rows if row[0] == 2], [row[3:] for row in rows if row[0] == 3])
     chunks = [order_ids[start : start + CHUNK] for start in range(0, len(order_ids), CHUNK)] or [[]]
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         book_orders(session, chunk, zone, (top, unseen) if last else None, lines if last else None)
     return UpdateResult(events, len(order_ids), top)
-
-
-def _take_and_read_pg(session: Session, now: datetime):
-    """``take_and_read`` plus, for up to ``CHUNK`` orders, their lines (``_read_lines``), in one
-    statement; the lines are None when not read (more orders, or the take needed a second try)."""
-    rows = session.execute(_take_and_read_lines(), {"now": now, "lookback": PG_LOOKBACK}).all()
-    taken = digest_taken(rows, PG_LOOKBACK)
-    if taken is None:  # first use, or another update took the watermark meanwhile
-        return (*read_events(session, *take_mark(session, now), PG_LOOKBACK), None)
-    if len(taken[0]) > CHUNK:
-        return (*taken, None)
-    sold = [row[3:10] for row in rows if row[0] == 2]
-    booked = [row[3:] for row in rows if row[0] == 3]
-    return (*taken, (sold, booked))
 
 
 def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None) -> int:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, text, update
+from sqlalchemy import TextClause, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import AnalyticsWatermark, OrderEvent
@@ -96,21 +96,21 @@ TAKE_CTES = f"""m AS (UPDATE {_MARK.name} AS w SET last_run_at = :now
         SELECT e.id, e.order_id FROM {OrderEvent.__tablename__} e
         WHERE e.id = ANY(ARRAY(SELECT CAST(u.v AS BIGINT)
                                FROM m, json_array_elements_text(CAST(m.unseen AS JSON)) AS u(v))))"""  # noqa: S608
-# rows: kind 0, the taken row (last event id, unseen); kind 1, the events (id, order id)
-_TAKE_AND_READ = text(
-    f"""WITH {TAKE_CTES}
-    SELECT 0 AS kind, m.last_event_id AS id, m.unseen, CAST(NULL AS BIGINT) AS order_id FROM m
-    UNION ALL
-    SELECT 1, ev.id, NULL, ev.order_id FROM ev"""  # noqa: S608
-).bindparams(bindparam("now", type_=_MARK.c.last_run_at.type))
 
 
-def take_and_read(session: Session, now: datetime, lookback: int) -> tuple[list[int], int, int, list[int]]:
-    """``take_mark`` then ``read_events``: in one statement on PostgreSQL."""
-    if session.get_bind().dialect.name != "postgresql":
-        return read_events(session, *take_mark(session, now), lookback)
-    rows = session.execute(_TAKE_AND_READ, {"now": now, "lookback": lookback}).all()
-    return digest_taken(rows, lookback) or read_events(session, *take_mark(session, now), lookback)
+def take_and_read(
+    session: Session, now: datetime, lookback: int, statement: TextClause | None = None
+) -> tuple[tuple[list[int], int, int, list[int]], list | None]:
+    """``take_mark`` then ``read_events``; on PostgreSQL with ``statement`` — a statement over
+    ``TAKE_CTES`` whose rows are (kind, id, unseen, order id, …): kind 0 the taken row, kind 1 the
+    events, other kinds the caller's — in one round trip. Returns what ``read_events`` returns and
+    the statement's rows (None when it was not run, or took nothing and the row was taken again)."""
+    if statement is not None and session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(statement, {"now": now, "lookback": lookback}).all()
+        taken = digest_taken(rows, lookback)
+        if taken is not None:
+            return taken, rows
+    return read_events(session, *take_mark(session, now), lookback), None
 
 
 def digest_taken(rows: Sequence, lookback: int) -> tuple[list[int], int, int, list[int]] | None:

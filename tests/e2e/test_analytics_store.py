@@ -167,6 +167,7 @@ def test_taking_the_watermark_reads_the_same_events(app):
 
     from sqlalchemy import delete, func, insert, select, update
 
+    from app.adapters.analytics_store import _read_lines, take_and_read_statement
     from app.adapters.analytics_watermark import WATERMARK, read_events, take_and_read
     from app.extensions import db
     from app.models import AnalyticsWatermark, OrderEvent
@@ -188,12 +189,19 @@ def test_taking_the_watermark_reads_the_same_events(app):
                 .values(last_event_id=stored_mark, unseen=None if unseen is None else json.dumps(unseen))
             )
             now = datetime(2026, 11, 27, 8, stored_mark % 60, tzinfo=UTC)
-            got = take_and_read(s, now, 500)
+            got, rows = take_and_read(s, now, 500, statement)
             assert s.scalar(select(row.last_run_at).where(row.name == WATERMARK)) == now
             assert got == read_events(s, stored_mark, unseen, 500)
+            if postgres:  # one statement, which also read the orders' lines
+                sold = sorted(tuple(r[3:10]) for r in rows if r[0] == 2)
+                assert sold == sorted(tuple(r) for r in _read_lines(s, got[0])[0]) and (sold or not got[0])
+            else:
+                assert rows is None
             return got
 
-        take_and_read(s, datetime(2026, 11, 27, 7, tzinfo=UTC), 500)  # the row exists from here on
+        statement = take_and_read_statement()
+        postgres = s.get_bind().dialect.name == "postgresql"
+        take_and_read(s, datetime(2026, 11, 27, 7, tzinfo=UTC), 500, statement)  # the row exists from here on
         assert taken(mark, []) == ([other.id], mark + 3, 1, [mark + 1, mark + 2])
         assert taken(mark, [mark - 2, mark - 1]) == (
             [order.id, other.id],
@@ -206,7 +214,8 @@ def test_taking_the_watermark_reads_the_same_events(app):
         assert {order.id, other.id} <= set(orders) and (top, events) == (mark + 3, 1)
         assert mark - 2 not in unseen and mark - 1 in unseen and mark + 1 in unseen
         s.execute(delete(AnalyticsWatermark.__table__))  # first use: the row is created at 0
-        orders, top, _, _ = take_and_read(s, datetime(2026, 11, 27, 9, tzinfo=UTC), 500)
+        (orders, top, _, _), rows = take_and_read(s, datetime(2026, 11, 27, 9, tzinfo=UTC), 500, statement)
+        assert rows is None  # taken again by a statement of its own
         assert {order.id, other.id} <= set(orders) and top == mark + 3
         assert s.scalar(select(row.last_event_id).where(row.name == WATERMARK)) == 0
         s.rollback()
