@@ -20,28 +20,22 @@ from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
-    Date,
     Table,
-    Text,
     TextClause,
     bindparam,
     delete,
     func,
     insert,
-    literal,
-    null,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
-from app.adapters.analytics_terms import SOLD_STATUSES, Booked, cents, local_day, rollup_deltas
+from app.adapters.analytics_lines import CHUNK, SALE, read_lines, sold_lines, take_and_read_statement
+from app.adapters.analytics_terms import Booked, cents, local_day, rollup_deltas
 from app.adapters.analytics_watermark import (
     MOVE_SQL,
     PG_LOOKBACK,
-    TAKE_CTES,
     move_mark,
     take_and_read,
     take_mark,
@@ -50,14 +44,11 @@ from app.models import (
     DealerMonth,
     OrderDay,
     OrderEvent,
-    OrderLine,
     ProductMonth,
     SaleLine,
-    SalesOrder,
 )
 from app.models.base import utcnow
 
-CHUNK = 500  # orders booked per round trip
 MEASURES = ("qty", "cents", "orders")  # what a rollup row adds up
 ROLLUPS = {
     "order_day": (OrderDay, ("day", "dealer_id"), ("week", "month")),
@@ -73,88 +64,8 @@ class UpdateResult:
     watermark: int  # the last event id read
 
 
-def _sold_lines(order_ids: Sequence[int] | None = None):
-    query = (
-        select(
-            SalesOrder.id,
-            SalesOrder.confirmed_at,
-            SalesOrder.dealer_id,
-            SalesOrder.warehouse_id,
-            OrderLine.product_id,
-            OrderLine.qty,
-            OrderLine.amount,
-        )
-        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        .where(SalesOrder.status.in_(SOLD_STATUSES), SalesOrder.confirmed_at.is_not(None), OrderLine.qty > 0)
-    )
-    if order_ids is not None:
-        query = query.where(SalesOrder.id.in_(order_ids))
-    return query.order_by(SalesOrder.id, OrderLine.product_id)
-
-
-# The booking path's statements are built once (SQLAlchemy then reuses their compiled form): the
-# job books a few orders a minute, and building and compiling statements cost more than running them.
-_SALE = SaleLine.__table__
-_IDS = bindparam("ids", expanding=True)
-
-
-def _sold_and_booked(sold_where, booked_where, kinds=(0, 1), lead=()):
-    """What orders sell now (kind ``kinds[0]``: the columns of ``_sold_lines``) and what is booked
-    for them (``kinds[1]``: day and cents), in one ``UNION ALL``; ``lead``: columns after the kind."""
-    sold = _sold_lines().order_by(None).where(sold_where)
-    return union_all(
-        sold.with_only_columns(
-            literal(kinds[0]).label("kind"),
-            *lead,
-            *sold.selected_columns,
-            null().cast(Date).label("day"),
-            null().cast(BigInteger).label("cents"),
-        ),
-        select(
-            literal(kinds[1]), *lead, _SALE.c.order_id, null(), _SALE.c.dealer_id, _SALE.c.warehouse_id,
-            _SALE.c.product_id, _SALE.c.qty, null(), _SALE.c.day, _SALE.c.cents,
-        ).where(booked_where),
-    )  # fmt: skip
-
-
-_SOLD_AND_BOOKED = _sold_and_booked(SalesOrder.id.in_(_IDS), _SALE.c.order_id.in_(_IDS))
-
-
-@cache
-def take_and_read_statement() -> TextClause:
-    """PostgreSQL: take the watermark, read the events after it and, when they name at most
-    ``CHUNK`` orders, what those orders sell now and what is booked for them — one statement.
-    Rows (kind, id, unseen, order_id, confirmed_at, dealer_id, warehouse_id, product_id, qty,
-    amount, day, cents): kinds 0 and 1 as in ``TAKE_CTES``, 2 and 3 the kinds of
-    ``_SOLD_AND_BOOKED``. Reading the booked lines in the statement that takes the row is safe:
-    the take only succeeds on the row version this statement's snapshot sees
-    (analytics_watermark.py), so no booking was committed between the snapshot and the take."""
-    from sqlalchemy.dialects import postgresql
-
-    dialect = postgresql.dialect()
-    few = "= ANY(ARRAY(SELECT order_id FROM few))"
-    lines = _sold_and_booked(
-        text(f"{SalesOrder.__tablename__}.id {few}"),
-        text(f"{_SALE.name}.order_id {few}"),
-        kinds=(2, 3),
-        lead=(null().cast(BigInteger), null().cast(Text)),
-    )
-    sql = str(lines.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    types = [c.type.compile(dialect=dialect) for c in lines.selects[0].selected_columns[4:]]
-    return text(
-        f"""WITH {TAKE_CTES},
-        few AS (SELECT DISTINCT order_id FROM ev WHERE (SELECT count(DISTINCT order_id) FROM ev) <= {CHUNK})
-        SELECT 0 AS kind, m.last_event_id AS id, m.unseen, CAST(NULL AS BIGINT) AS order_id,
-            {", ".join(f"CAST(NULL AS {t})" for t in types)} FROM m
-        UNION ALL
-        SELECT 1, ev.id, NULL, ev.order_id, {", ".join("NULL" for _ in types)} FROM ev
-        UNION ALL
-        {sql}"""  # noqa: S608 (our own statement)
-    ).bindparams(bindparam("now", type_=SalesOrder.confirmed_at.type))
-
-
-_DELETE_LINE = delete(_SALE).where(
-    _SALE.c.order_id == bindparam("k_order_id"), _SALE.c.product_id == bindparam("k_product_id")
+_DELETE_LINE = delete(SALE).where(
+    SALE.c.order_id == bindparam("k_order_id"), SALE.c.product_id == bindparam("k_product_id")
 )
 
 
@@ -213,7 +124,7 @@ class _Rows:
 
 _LINES = _Rows(
     "sl",
-    _SALE,
+    SALE,
     ("order_id", "product_id", "day", "week", "month", "dealer_id", "warehouse_id", *MEASURES[:2]),
 )
 _ROLLUP_ROWS = {
@@ -319,18 +230,6 @@ def _rollup_rows(old: list[Booked], new: list[Booked]) -> dict[str, list[dict]]:
     return out
 
 
-def _read_lines(session: Session, order_ids: Sequence[int]) -> tuple[list, list]:
-    """What these orders sell now (rows of ``_sold_lines``) and what is booked for them."""
-    sold, booked = [], []
-    if order_ids:
-        for kind, *row in session.execute(_SOLD_AND_BOOKED, {"ids": list(order_ids)}):
-            if kind:
-                booked.append(row)
-            else:
-                sold.append(row[:7])
-    return sold, booked
-
-
 def book_orders(
     session: Session,
     order_ids: Sequence[int],
@@ -341,10 +240,10 @@ def book_orders(
     """Book these orders again: their stored lines become what they sell now (none when no
     longer sold), and the rollups get the difference; rows that fall to zero are dropped. Only
     the lines that differ are deleted and inserted. With ``mark`` (last event id, unseen ids) the
-    watermark moves with the writes. ``lines``: what ``_read_lines`` returns for them, when
+    watermark moves with the writes. ``lines``: what ``read_lines`` returns for them, when
     already read. Flushes, never commits."""
     writes = _Writes()
-    sold, booked = lines if lines is not None else _read_lines(session, order_ids)
+    sold, booked = lines if lines is not None else read_lines(session, order_ids)
     new = _booked(sold, zone)
     old = [
         Booked(order_id, product_id, day, dealer_id, warehouse_id, int(qty), int(amount))
@@ -400,7 +299,7 @@ def rebuild_store(session: Session, zone: ZoneInfo, now: datetime | None = None)
         session.execute(delete(model.__table__))
     written, batch, pending = 0, [], []
     weeks: dict[date, tuple[int, int]] = {}
-    result = session.execute(_sold_lines(None).execution_options(yield_per=20_000))
+    result = session.execute(sold_lines(None).execution_options(yield_per=20_000))
     for rows in result.partitions():
         pending.extend(rows)
         last_order = pending[-1][0]

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
@@ -68,11 +67,6 @@ class OrderAlert:
             "roles": list(self.roles),
             **self.detail,
         }
-
-
-def local_today(now: datetime, timezone: str) -> date:
-    """Today in the platform's time zone (promised dates and the once-a-day alerts use it)."""
-    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def _in_scope(scope: DataScope | None) -> ColumnElement[bool]:

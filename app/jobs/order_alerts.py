@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 def order_alerts(app: Flask, now: datetime | None = None) -> dict[str, int]:
     """Notify the roles concerned about every current order alert (runs inside an app context)."""
-    from app.adapters.order_alerts import local_today, run_order_alerts
+    from app.adapters.clock import business_day
+    from app.adapters.order_alerts import run_order_alerts
     from app.extensions import db
     from app.models.base import utcnow
     from app.services.actor import Actor, acting_as
@@ -23,7 +24,7 @@ def order_alerts(app: Flask, now: datetime | None = None) -> dict[str, int]:
         added = run_order_alerts(
             db.session,
             now,
-            local_today(now, app.config["DMS_TIMEZONE"]),
+            business_day(now),
             app.config["DMS_ORDER_REVIEW_HOURS"],
         )
     if any(added.values()):

@@ -167,7 +167,7 @@ def test_taking_the_watermark_reads_the_same_events(app):
 
     from sqlalchemy import delete, func, insert, select, update
 
-    from app.adapters.analytics_store import _read_lines, take_and_read_statement
+    from app.adapters.analytics_lines import read_lines, take_and_read_statement
     from app.adapters.analytics_watermark import WATERMARK, read_events, take_and_read
     from app.extensions import db
     from app.models import AnalyticsWatermark, OrderEvent
@@ -194,7 +194,7 @@ def test_taking_the_watermark_reads_the_same_events(app):
             assert got == read_events(s, stored_mark, unseen, 500)
             if postgres:  # one statement, which also read the orders' lines
                 sold = sorted(tuple(r[3:10]) for r in rows if r[0] == 2)
-                assert sold == sorted(tuple(r) for r in _read_lines(s, got[0])[0]) and (sold or not got[0])
+                assert sold == sorted(tuple(r) for r in read_lines(s, got[0])[0]) and (sold or not got[0])
             else:
                 assert rows is None
             return got

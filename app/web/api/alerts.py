@@ -9,6 +9,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_babel import lazy_gettext as _l
 
 from app.adapters import order_alerts
+from app.adapters.clock import business_day
 from app.domain.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models.base import utcnow
@@ -26,7 +27,7 @@ ALERT_TITLES = {
 
 def _when() -> tuple:
     now = utcnow()
-    today = order_alerts.local_today(now, current_app.config["DMS_TIMEZONE"])
+    today = business_day(now)
     return now, today, current_app.config["DMS_ORDER_REVIEW_HOURS"]
 
 
